@@ -1,0 +1,50 @@
+//! Stockpiles and national stockpiling policies.
+//!
+//! A stockpile is inventory held back from the market with a rule for releasing it: what triggers
+//! a release, how fast it may be drawn, and who may draw. Invariant: quantities and rates are
+//! finite and non-negative; a policy's state and private days add up to its target.
+
+use crate::geo::CountryCode;
+use crate::ids::Id;
+use crate::material::MaterialId;
+use crate::source::Provenance;
+use jiff::civil::Date;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReleaseTrigger {
+    /// Release when eligible downstream consumers are short.
+    Shortage,
+    /// Release from a date on.
+    Date(Date),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stockpile {
+    pub key: String,
+    pub owner: CountryCode,
+    pub location: CountryCode,
+    pub material: MaterialId,
+    pub quantity: Option<f64>,
+    pub days_of_cover: Option<f64>,
+    pub trigger: ReleaseTrigger,
+    pub max_release_per_day: Option<f64>,
+    /// Countries whose consumers may draw; empty = the owner only.
+    pub eligible: Vec<CountryCode>,
+    pub priority_sectors: Vec<crate::demand::SectorId>,
+    pub provenance: Provenance,
+}
+
+pub type StockpileId = Id<Stockpile>;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StockpilePolicy {
+    pub key: String,
+    pub owner: CountryCode,
+    pub target_days: f64,
+    pub state_days: Option<f64>,
+    pub private_days: Option<f64>,
+    pub high_risk_max_days: Option<f64>,
+    pub provenance: Provenance,
+}
