@@ -48,7 +48,11 @@ pub struct SummaryArgs {
 
 pub fn run(cmd: DataCommand) -> Result<i32> {
     match cmd {
-        DataCommand::Check { dir, standalone, format } => check(dir, standalone, format),
+        DataCommand::Check {
+            dir,
+            standalone,
+            format,
+        } => check(dir, standalone, format),
         DataCommand::Summary(args) => summary(args),
     }
 }
@@ -57,11 +61,16 @@ fn print_diagnostics(diags: &Diagnostics, format: Format) -> Result<()> {
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&diags.0)?),
         Format::Csv => {
-            let mut t = Table::new(&["severity", "kind", "file", "line", "record", "field", "message"]);
+            let mut t = Table::new(&[
+                "severity", "kind", "file", "line", "record", "field", "message",
+            ]);
             for d in &diags.0 {
                 t.push(vec![
                     format!("{:?}", d.severity).to_lowercase(),
-                    serde_json::to_value(d.kind)?.as_str().unwrap_or("").to_string(),
+                    serde_json::to_value(d.kind)?
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
                     d.file.clone(),
                     d.line.map(|l| l.to_string()).unwrap_or_default(),
                     d.record.clone().unwrap_or_default(),
@@ -107,7 +116,11 @@ fn check(dir: Option<PathBuf>, standalone: bool, format: Format) -> Result<i32> 
         Err(diags) => {
             print_diagnostics(&diags, format)?;
             if format == Format::Table {
-                let errors = diags.0.iter().filter(|d| d.severity == Severity::Error).count();
+                let errors = diags
+                    .0
+                    .iter()
+                    .filter(|d| d.severity == Severity::Error)
+                    .count();
                 eprintln!("{errors} error(s); the dataset was not loaded");
             }
             Ok(2)
@@ -131,11 +144,15 @@ fn build_summary(world: &World, edition: Edition, year: Option<i32>) -> Result<S
     if let Some(y) = year {
         match world.mining_concentration(edition, y) {
             Some(c) => stages.push(c),
-            None => anyhow::bail!("no mine production for {y} in edition {edition}; years available: {:?}", world.production_years(edition)),
+            None => anyhow::bail!(
+                "no mine production for {y} in edition {edition}; years available: {:?}",
+                world.production_years(edition)
+            ),
         }
     }
+    let as_of = year.unwrap_or(i32::MAX);
     for stage in [Stage::Separation, Stage::Metal, Stage::Magnet] {
-        if let Some(c) = world.stage_concentration(stage, None) {
+        if let Some(c) = world.stage_concentration(stage, as_of) {
             stages.push(c);
         }
     }
@@ -145,7 +162,8 @@ fn build_summary(world: &World, edition: Edition, year: Option<i32>) -> Result<S
         production_year: year,
         stages,
         reserves: world.reserves_concentration(edition),
-        reserves_world_is_lower_bound: world.world_total_is_lower_bound(edition, WorldMetric::Reserves),
+        reserves_world_is_lower_bound: world
+            .world_total_is_lower_bound(edition, WorldMetric::Reserves),
         element_supply_t_reo: Element::ALL
             .into_iter()
             .filter(|e| supply.get(*e) > 0.0)
@@ -168,7 +186,15 @@ fn summary(args: SummaryArgs) -> Result<i32> {
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&s)?),
         Format::Csv => {
-            let mut t = Table::new(&["section", "label", "country", "quantity_t_reo", "share", "hhi", "china_share"]);
+            let mut t = Table::new(&[
+                "section",
+                "label",
+                "country",
+                "quantity_t_reo",
+                "share",
+                "hhi",
+                "china_share",
+            ]);
             for c in s.stages.iter().chain(s.reserves.iter()) {
                 for sh in &c.shares {
                     t.push(vec![
@@ -183,7 +209,15 @@ fn summary(args: SummaryArgs) -> Result<i32> {
                 }
             }
             for (e, q) in &s.element_supply_t_reo {
-                t.push(vec!["element-supply".into(), "modelled mine supply".into(), e.clone(), format!("{q:.1}"), String::new(), String::new(), String::new()]);
+                t.push(vec![
+                    "element-supply".into(),
+                    "modelled mine supply".into(),
+                    e.clone(),
+                    format!("{q:.1}"),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]);
             }
             t.to_csv(&mut std::io::stdout())?;
         }
@@ -193,10 +227,24 @@ fn summary(args: SummaryArgs) -> Result<i32> {
 }
 
 fn print_summary_table(world: &World, s: &Summary) {
-    println!("chokepoint data summary — edition {} (mine production year {})\n", s.edition, s.production_year.map_or("-".into(), |y| y.to_string()));
-    let name = |c: chokepoint_core::CountryCode| world.country(c).map_or_else(|| c.to_string(), |x| x.name.clone());
+    println!(
+        "chokepoint data summary — edition {} (mine production year {})\n",
+        s.edition,
+        s.production_year.map_or("-".into(), |y| y.to_string())
+    );
+    let name = |c: chokepoint_core::CountryCode| {
+        world
+            .country(c)
+            .map_or_else(|| c.to_string(), |x| x.name.clone())
+    };
     for c in s.stages.iter().chain(s.reserves.iter()) {
-        println!("{}: China {}  HHI {:.4}  top-3 {}", c.label, pct(c.china_share), c.hhi, pct(c.top3_share));
+        println!(
+            "{}: China {}  HHI {:.4}  top-3 {}",
+            c.label,
+            pct(c.china_share),
+            c.hhi,
+            pct(c.top3_share)
+        );
         let mut t = Table::new(&["country", "", "quantity (t REO)", "share"]);
         for sh in &c.shares {
             t.push(vec![
@@ -207,15 +255,24 @@ fn print_summary_table(world: &World, s: &Summary) {
             ]);
         }
         if c.quantity_total_known() {
-            t.push(vec!["WLD".into(), "world (published total)".into(), format!("{:.0}", c.total), "100.00%".into()]);
+            t.push(vec![
+                "WLD".into(),
+                "world (published total)".into(),
+                format!("{:.0}", c.total),
+                "100.00%".into(),
+            ]);
         }
         print!("{}", t.render());
         println!();
     }
     if s.reserves_world_is_lower_bound {
-        println!("note: the published world reserves total is a lower bound ('>'); shares against it are upper bounds.\n");
+        println!(
+            "note: the published world reserves total is a lower bound ('>'); shares against it are upper bounds.\n"
+        );
     }
-    println!("modelled mine supply by element (facility capacities x deposit distributions, t REO/yr)");
+    println!(
+        "modelled mine supply by element (facility capacities x deposit distributions, t REO/yr)"
+    );
     let mut t = Table::new(&["element", "name", "t REO/yr"]);
     for (e, q) in &s.element_supply_t_reo {
         let name = e.parse::<Element>().map(|x| x.name()).unwrap_or("");

@@ -49,7 +49,11 @@ impl Table {
                 .map(|(i, c)| {
                     let w = widths.get(i).copied().unwrap_or(0);
                     // Numbers right-aligned, text left-aligned.
-                    if c.chars().next().is_some_and(|ch| ch.is_ascii_digit() || ch == '-') && i > 0 {
+                    if c.chars()
+                        .next()
+                        .is_some_and(|ch| ch.is_ascii_digit() || ch == '-')
+                        && i > 0
+                    {
                         format!("{c:>w$}")
                     } else {
                         format!("{c:<w$}")
@@ -92,7 +96,10 @@ impl Table {
 /// Writes a file atomically: a temporary file in the same directory, then a rename, so a reader
 /// never sees half a file and an earlier version survives a failed write.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;

@@ -31,6 +31,20 @@ pub struct Deposit {
 }
 
 impl Deposit {
+    /// The distribution scaled to sum to exactly 1. Published columns are rounded (they sum to
+    /// 98.8..102.3%); validation bounds the error, and scaling keeps co-production from creating
+    /// or losing mass through rounding.
+    pub fn normalized(&self) -> Vec<(Element, f64)> {
+        let total: f64 = self.distribution.iter().map(|d| d.share.fraction()).sum();
+        if total <= 0.0 {
+            return Vec::new();
+        }
+        self.distribution
+            .iter()
+            .map(|d| (d.element, d.share.fraction() / total))
+            .collect()
+    }
+
     pub fn share_of(&self, element: Element) -> f64 {
         self.distribution
             .iter()

@@ -149,10 +149,8 @@ impl Facility {
     /// Share of nameplate capacity available on `date`: 0 before start and after end, a linear
     /// ramp over `ramp_up` days after start, 1 otherwise.
     pub fn availability_on(&self, date: Date) -> f64 {
-        if let Some(end) = self.end {
-            if date >= end {
-                return 0.0;
-            }
+        if self.end.is_some_and(|end| date >= end) {
+            return 0.0;
         }
         let Some(start) = self.start else {
             return 1.0;

@@ -1,7 +1,7 @@
 //! Materials along the chain, from ore to end product, and their rare-earth content.
 //!
-//! Invariant: a material's element content is stated in tonnes of element per unit of the
-//! material (a mass fraction for tonne-measured materials), every fraction is finite and
+//! Invariant: a material's resolved element content is elemental: tonnes of element per unit
+//! of the material (per tonne of oxide for t REO materials, per piece for pieces), every fraction is finite and
 //! non-negative, and for tonne-measured materials the fractions sum to at most 1. Recipes conserve
 //! mass per element on this basis.
 

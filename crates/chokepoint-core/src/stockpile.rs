@@ -2,7 +2,8 @@
 //!
 //! A stockpile is inventory held back from the market with a rule for releasing it: what triggers
 //! a release, how fast it may be drawn, and who may draw. Invariant: quantities and rates are
-//! finite and non-negative; a policy's state and private days add up to its target.
+//! finite and non-negative; a policy's state and private days add up to its target when all three
+//! are given.
 
 use crate::geo::CountryCode;
 use crate::ids::Id;
@@ -30,8 +31,10 @@ pub struct Stockpile {
     pub days_of_cover: Option<f64>,
     pub trigger: ReleaseTrigger,
     pub max_release_per_day: Option<f64>,
-    /// Countries whose consumers may draw; empty = the owner only.
-    pub eligible: Vec<CountryCode>,
+    /// Countries whose consumers may draw. Both lists empty = the owner's consumers only.
+    pub eligible_countries: Vec<CountryCode>,
+    /// Facilities that may draw.
+    pub eligible_facilities: Vec<crate::facility::FacilityId>,
     pub priority_sectors: Vec<crate::demand::SectorId>,
     pub provenance: Provenance,
 }
@@ -42,7 +45,8 @@ pub type StockpileId = Id<Stockpile>;
 pub struct StockpilePolicy {
     pub key: String,
     pub owner: CountryCode,
-    pub target_days: f64,
+    /// Days of consumption to hold, when the policy states one (the US NDS buys tonnages).
+    pub target_days: Option<f64>,
     pub state_days: Option<f64>,
     pub private_days: Option<f64>,
     pub high_risk_max_days: Option<f64>,

@@ -101,7 +101,7 @@ impl World {
         let resolved: Vec<ElementContent> = self
             .materials
             .values()
-            .map(|m| self.content_of_spec(&m.content_spec))
+            .map(|m| self.content_of_spec(&m.content_spec, m.unit))
             .collect();
         for (i, content) in resolved.into_iter().enumerate() {
             self.materials.get_mut(MaterialId::from_index(i)).content = content;
@@ -132,14 +132,14 @@ impl World {
                 .find(|l| l.material == co.feed)
                 .map_or(1.0, |l| l.quantity);
             let mut lines = Vec::new();
-            for d in &self.deposits.get(dep).distribution {
-                if d.share.fraction() == 0.0 {
+            for (element, share) in self.deposits.get(dep).normalized() {
+                if share == 0.0 {
                     continue;
                 }
-                match self.separated_oxide_of(d.element) {
+                match self.separated_oxide_of(element) {
                     Some(oxide) => lines.push(RecipeLine {
                         material: oxide,
-                        quantity: feed_qty * d.share.fraction() * co.recovery.fraction(),
+                        quantity: feed_qty * share * co.recovery.fraction(),
                     }),
                     None => issues.push(Issue {
                         kind: "recipes",
@@ -147,9 +147,9 @@ impl World {
                         field: "material",
                         message: format!(
                             "co-product {} of deposit `{}` has no separated-oxide material (form separated-oxide, element {})",
-                            d.element,
+                            element,
                             self.deposits.get(dep).key,
-                            d.element
+                            element
                         ),
                     }),
                 }
@@ -169,13 +169,24 @@ impl World {
         issues
     }
 
-    fn content_of_spec(&self, spec: &ContentSpec) -> ElementContent {
+    /// Element content on an elemental basis. `element` and `deposit` specs of oxide-basis
+    /// (t REO) materials are converted with each element's oxide stoichiometry (1 t REO of
+    /// Nd2O3 holds 0.857 t Nd); explicit `content` is elemental already.
+    fn content_of_spec(
+        &self,
+        spec: &ContentSpec,
+        unit: crate::material::QuantityUnit,
+    ) -> ElementContent {
         let mut c = ElementContent::default();
+        let factor = |e: Element| match unit {
+            crate::material::QuantityUnit::TonnesReo => e.element_fraction_of_oxide(),
+            _ => 1.0,
+        };
         match spec {
-            ContentSpec::Single(e) => c.set(*e, 1.0),
+            ContentSpec::Single(e) => c.set(*e, factor(*e)),
             ContentSpec::Deposit(d) => {
-                for entry in &self.deposits.get(*d).distribution {
-                    c.set(entry.element, entry.share.fraction());
+                for (element, share) in self.deposits.get(*d).normalized() {
+                    c.set(element, share * factor(element));
                 }
             }
             ContentSpec::Explicit(list) => {
@@ -188,24 +199,28 @@ impl World {
         c
     }
 
-    /// Tonnes of element contained in `qty` of a material. Oxide-basis materials (t REO) are
-    /// converted to elemental mass with each element's oxide stoichiometry; metals and magnets
-    /// are already elemental. Single-element metals carry fraction 1.
+    /// Tonnes of element contained in `qty` of a material (contents are elemental).
     pub fn element_mass(&self, material: MaterialId, qty: f64) -> ElementContent {
         let m = self.materials.get(material);
         let mut out = ElementContent::default();
         for (e, frac) in m.content.iter() {
-            let factor = match m.unit {
-                crate::material::QuantityUnit::TonnesReo => e.element_fraction_of_oxide(),
-                _ => 1.0,
-            };
-            out.set(e, qty * frac * factor);
+            out.set(e, qty * frac);
         }
         out
     }
 
-    /// Per-element excesses of a recipe's outputs over its inputs (empty when it conserves mass).
+    /// Whether a recipe extracts material from the ground: no inputs, at a mining facility.
+    /// Extraction is the only process allowed to create mass.
+    pub fn is_extraction(&self, recipe: &Recipe) -> bool {
+        recipe.inputs.is_empty() && self.facilities.get(recipe.facility).stage == Stage::Mining
+    }
+
+    /// Per-element excesses of a recipe's outputs over its inputs (empty when it conserves mass,
+    /// and for extraction recipes).
     pub fn recipe_mass_creation(&self, recipe: &Recipe) -> Vec<MassCreation> {
+        if self.is_extraction(recipe) {
+            return Vec::new();
+        }
         let sum = |lines: &[RecipeLine]| {
             let mut acc = ElementContent::default();
             for l in lines {
@@ -265,19 +280,28 @@ impl World {
         }
 
         for f in self.facilities.values() {
-            if let (Some(s), Some(e)) = (f.start, f.end) {
-                if e <= s {
-                    issues.push(issue(
-                        "facilities",
-                        &f.key,
-                        "end",
-                        format!("end {e} is not after start {s}; expected end > start"),
-                    ));
-                }
+            if let (Some(s), Some(e)) = (f.start, f.end)
+                && e <= s
+            {
+                issues.push(issue(
+                    "facilities",
+                    &f.key,
+                    "end",
+                    format!("end {e} is not after start {s}; expected end > start"),
+                ));
             }
         }
 
         for r in self.recipes.values() {
+            if r.inputs.is_empty() && !self.is_extraction(r) {
+                issues.push(issue(
+                    "recipes",
+                    &r.key,
+                    "side",
+                    "recipe has outputs but no inputs at a facility that is not a mine; only mining facilities may extract (add `in` lines)".to_string(),
+                ));
+                continue;
+            }
             for mc in self.recipe_mass_creation(r) {
                 issues.push(issue(
                     "recipes",
@@ -468,15 +492,20 @@ impl World {
         y
     }
 
-    /// Country shares of a processing stage in its newest year with data (or the given year).
-    pub fn stage_concentration(&self, stage: Stage, year: Option<i32>) -> Option<Concentration> {
-        let year = year.or_else(|| {
-            self.stage_shares
-                .iter()
-                .filter(|s| s.stage == stage)
-                .map(|s| s.year)
-                .max()
-        })?;
+    /// Country shares of a processing stage in the newest year with data that is not after
+    /// `as_of` (outlooks such as the IEA's 2030 shares are left out unless asked for by year).
+    pub fn stage_concentration(&self, stage: Stage, as_of: i32) -> Option<Concentration> {
+        let year = self
+            .stage_shares
+            .iter()
+            .filter(|s| s.stage == stage && s.year <= as_of)
+            .map(|s| s.year)
+            .max()?;
+        self.stage_concentration_in(stage, year)
+    }
+
+    /// Country shares of a processing stage in one year.
+    pub fn stage_concentration_in(&self, stage: Stage, year: i32) -> Option<Concentration> {
         let rows: Vec<(CountryCode, crate::units::Share)> = self
             .stage_shares
             .iter()
@@ -515,8 +544,12 @@ impl World {
                 if m.unit != crate::material::QuantityUnit::TonnesReo {
                     continue;
                 }
+                // Contents are elemental; supply statistics are quoted in REO.
                 for (e, frac) in m.content.iter() {
-                    out.set(e, out.get(e) + c.per_year * frac);
+                    out.set(
+                        e,
+                        out.get(e) + c.per_year * frac / e.element_fraction_of_oxide(),
+                    );
                 }
             }
         }

@@ -1,15 +1,24 @@
 //! Property tests: the recipe balance check accepts every recipe whose outputs are a recovery
 //! (<= 100%) of its inputs, and flags exactly the elements whose output exceeds input.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use chokepoint_core::deposit::{Deposit, DistributionEntry};
 use chokepoint_core::facility::{Facility, FacilityStatus, Recipe, RecipeLine, Stage};
-use chokepoint_core::material::{ContentSpec, ElementContent, Material, MaterialForm, QuantityUnit};
+use chokepoint_core::material::{
+    ContentSpec, ElementContent, Material, MaterialForm, QuantityUnit,
+};
 use chokepoint_core::source::Provenance;
 use chokepoint_core::units::{Days, Share};
 use chokepoint_core::{Element, World};
 use proptest::prelude::*;
 
-fn material(w: &mut World, key: &str, unit: QuantityUnit, spec: ContentSpec) -> chokepoint_core::material::MaterialId {
+fn material(
+    w: &mut World,
+    key: &str,
+    unit: QuantityUnit,
+    spec: ContentSpec,
+) -> chokepoint_core::material::MaterialId {
     w.materials
         .insert(
             key,
@@ -52,10 +61,20 @@ fn separation_world(shares: &[(Element, f64)], recovery: f64) -> World {
             },
         )
         .unwrap();
-    let conc = material(&mut w, "conc", QuantityUnit::TonnesReo, ContentSpec::Deposit(dep));
+    let conc = material(
+        &mut w,
+        "conc",
+        QuantityUnit::TonnesReo,
+        ContentSpec::Deposit(dep),
+    );
     for &(e, _) in shares {
         let key = format!("{}-oxide", e.symbol().to_lowercase());
-        let id = material(&mut w, &key, QuantityUnit::TonnesReo, ContentSpec::Single(e));
+        let id = material(
+            &mut w,
+            &key,
+            QuantityUnit::TonnesReo,
+            ContentSpec::Single(e),
+        );
         w.materials.get_mut(id).form = MaterialForm::SeparatedOxide;
     }
     let fac = w
@@ -86,7 +105,10 @@ fn separation_world(shares: &[(Element, f64)], recovery: f64) -> World {
             Recipe {
                 key: "run".into(),
                 facility: fac,
-                inputs: vec![RecipeLine { material: conc, quantity: 1.0 }],
+                inputs: vec![RecipeLine {
+                    material: conc,
+                    quantity: 1.0,
+                }],
                 outputs: vec![],
                 coproduction: Some(chokepoint_core::facility::Coproduction {
                     feed: conc,

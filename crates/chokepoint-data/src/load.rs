@@ -15,7 +15,9 @@ use chokepoint_core::facility::{
 use chokepoint_core::geo::{Country, CountryCode, Region};
 use chokepoint_core::ids::Id;
 use chokepoint_core::market::{Market, PricePoint, PriceUnit, TradeBasis, TradeShare};
-use chokepoint_core::material::{ContentSpec, ElementContent, Material, MaterialForm, QuantityUnit};
+use chokepoint_core::material::{
+    ContentSpec, ElementContent, Material, MaterialForm, QuantityUnit,
+};
 use chokepoint_core::source::{Citation, Provenance, Reliability, Source};
 use chokepoint_core::stats::{
     Comparator, Edition, MineProduction, Reserves, StageShare, WorldMetric, WorldTotal,
@@ -61,7 +63,10 @@ impl Loader {
                 None if i == 0 && required_in_base => self.diags.push(table::file_diag(
                     &dir.join(schema.file).display().to_string(),
                     K::MissingFile,
-                    format!("missing file `{}`; every dataset needs it (see docs/data.md)", schema.file),
+                    format!(
+                        "missing file `{}`; every dataset needs it (see docs/data.md)",
+                        schema.file
+                    ),
                 )),
                 None => {}
             }
@@ -76,16 +81,31 @@ impl Loader {
         let cleaned = raw.replace('_', "");
         match cleaned.parse::<f64>() {
             Ok(v) if !v.is_finite() => {
-                self.err(row, K::NegativeOrNonFinite, col, format!("`{raw}` is not finite; expected a finite number"));
+                self.err(
+                    row,
+                    K::NegativeOrNonFinite,
+                    col,
+                    format!("`{raw}` is not finite; expected a finite number"),
+                );
                 None
             }
             Ok(v) if v < 0.0 => {
-                self.err(row, K::NegativeOrNonFinite, col, format!("{v} is negative; expected a quantity >= 0"));
+                self.err(
+                    row,
+                    K::NegativeOrNonFinite,
+                    col,
+                    format!("{v} is negative; expected a quantity >= 0"),
+                );
                 None
             }
             Ok(v) => Some(v),
             Err(_) => {
-                self.err(row, K::InvalidValue, col, format!("`{raw}` is not a number; expected e.g. 1250 or 0.35"));
+                self.err(
+                    row,
+                    K::InvalidValue,
+                    col,
+                    format!("`{raw}` is not a number; expected e.g. 1250 or 0.35"),
+                );
                 None
             }
         }
@@ -96,7 +116,12 @@ impl Loader {
         match Share::from_percent(v) {
             Ok(s) => Some(s),
             Err(_) => {
-                self.err(row, K::InvalidValue, col, format!("{v}% is above 100%; expected a percentage in [0, 100]"));
+                self.err(
+                    row,
+                    K::InvalidValue,
+                    col,
+                    format!("{v}% is above 100%; expected a percentage in [0, 100]"),
+                );
                 None
             }
         }
@@ -107,7 +132,12 @@ impl Loader {
         match raw.parse::<i32>() {
             Ok(y) if (1900..=2100).contains(&y) => Some(y),
             _ => {
-                self.err(row, K::InvalidValue, col, format!("`{raw}` is not a year; expected YYYY between 1900 and 2100"));
+                self.err(
+                    row,
+                    K::InvalidValue,
+                    col,
+                    format!("`{raw}` is not a year; expected YYYY between 1900 and 2100"),
+                );
                 None
             }
         }
@@ -118,7 +148,12 @@ impl Loader {
         match raw.parse::<Date>() {
             Ok(d) => Some(d),
             Err(_) => {
-                self.err(row, K::InvalidValue, col, format!("`{raw}` is not a date; expected YYYY-MM-DD"));
+                self.err(
+                    row,
+                    K::InvalidValue,
+                    col,
+                    format!("`{raw}` is not a date; expected YYYY-MM-DD"),
+                );
                 None
             }
         }
@@ -141,7 +176,12 @@ impl Loader {
     fn country(&mut self, row: &Row, col: &str) -> Option<CountryCode> {
         let code: CountryCode = self.parse(row, col)?;
         if self.world.countries.lookup(code.as_str()).is_none() {
-            self.err(row, K::DanglingReference, col, format!("country `{code}` is not in countries.csv"));
+            self.err(
+                row,
+                K::DanglingReference,
+                col,
+                format!("country `{code}` is not in countries.csv"),
+            );
             return None;
         }
         Some(code)
@@ -153,17 +193,35 @@ impl Loader {
         let known = self.world.regions.lookup(&raw).is_some()
             || self.world.countries.lookup(&raw).is_some();
         if !known {
-            self.err(row, K::DanglingReference, col, format!("`{raw}` is neither a country in countries.csv nor a region in regions.csv"));
+            self.err(
+                row,
+                K::DanglingReference,
+                col,
+                format!(
+                    "`{raw}` is neither a country in countries.csv nor a region in regions.csv"
+                ),
+            );
             return None;
         }
         Some(raw)
     }
 
-    fn reference<T>(&mut self, arena_lookup: Option<Id<T>>, row: &Row, col: &str, file: &str) -> Option<Id<T>> {
-        if arena_lookup.is_none() {
-            if let Some(raw) = row.opt(col) {
-                self.err(row, K::DanglingReference, col, format!("`{raw}` is not an id in {file}"));
-            }
+    fn reference<T>(
+        &mut self,
+        arena_lookup: Option<Id<T>>,
+        row: &Row,
+        col: &str,
+        file: &str,
+    ) -> Option<Id<T>> {
+        if arena_lookup.is_none()
+            && let Some(raw) = row.opt(col)
+        {
+            self.err(
+                row,
+                K::DanglingReference,
+                col,
+                format!("`{raw}` is not an id in {file}"),
+            );
         }
         arena_lookup
     }
@@ -181,7 +239,12 @@ impl Loader {
                 };
                 match self.world.sources.lookup(id) {
                     Some(source) => p.citations.push(Citation { source, locator }),
-                    None => self.err(row, K::UnknownSource, "source", format!("source id `{id}` is not in sources.csv")),
+                    None => self.err(
+                        row,
+                        K::UnknownSource,
+                        "source",
+                        format!("source id `{id}` is not in sources.csv"),
+                    ),
                 }
             }
         }
@@ -191,7 +254,12 @@ impl Loader {
         p
     }
 
-    fn insert<T>(&mut self, arena_kind: &'static str, row: &Row, result: Result<Id<T>, chokepoint_core::ids::DuplicateKey>) -> Option<Id<T>> {
+    fn insert<T>(
+        &mut self,
+        arena_kind: &'static str,
+        row: &Row,
+        result: Result<Id<T>, chokepoint_core::ids::DuplicateKey>,
+    ) -> Option<Id<T>> {
         match result {
             Ok(id) => {
                 self.remember(arena_kind, row);
@@ -207,10 +275,18 @@ impl Loader {
     fn id_format(&mut self, row: &Row, col: &str) -> bool {
         let v = row.get(col);
         let ok = !v.is_empty()
-            && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && v.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !v.starts_with('-');
         if !ok {
-            self.err(row, K::InvalidValue, col, format!("`{v}` is not a valid id; expected lowercase kebab-case like `lynas-malaysia`"));
+            self.err(
+                row,
+                K::InvalidValue,
+                col,
+                format!(
+                    "`{v}` is not a valid id; expected lowercase kebab-case like `lynas-malaysia`"
+                ),
+            );
         }
         ok
     }
@@ -222,7 +298,9 @@ impl Loader {
             if !self.id_format(&row, "id") {
                 continue;
             }
-            let Some(reliability) = self.parse_reliability(&row) else { continue };
+            let Some(reliability) = self.parse_reliability(&row) else {
+                continue;
+            };
             let year = self.year(&row, "year");
             let src = Source {
                 id: row.get("id").to_string(),
@@ -238,24 +316,49 @@ impl Loader {
         }
 
         for row in self.rows(layers, &s::COUNTRIES, true) {
-            let Some(code) = self.parse::<CountryCode>(&row, "iso3") else { continue };
+            let Some(code) = self.parse::<CountryCode>(&row, "iso3") else {
+                continue;
+            };
             self.provenance(&row);
-            let r = self.world.countries.insert(code.as_str(), Country { code, name: row.get("name").to_string() });
+            let r = self.world.countries.insert(
+                code.as_str(),
+                Country {
+                    code,
+                    name: row.get("name").to_string(),
+                },
+            );
             self.insert("countries", &row, r);
         }
 
         for row in self.rows(layers, &s::REGIONS, true) {
             let mut members = Vec::new();
-            for m in row.get("members").split(';').map(str::trim).filter(|m| !m.is_empty()) {
+            for m in row
+                .get("members")
+                .split(';')
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+            {
                 match m.parse::<CountryCode>() {
                     Ok(c) if self.world.countries.lookup(c.as_str()).is_some() => members.push(c),
-                    Ok(c) => self.err(&row, K::DanglingReference, "members", format!("member `{c}` is not in countries.csv")),
+                    Ok(c) => self.err(
+                        &row,
+                        K::DanglingReference,
+                        "members",
+                        format!("member `{c}` is not in countries.csv"),
+                    ),
                     Err(e) => self.err(&row, K::InvalidValue, "members", e.to_string()),
                 }
             }
             self.provenance(&row);
             let code = row.get("code").to_string();
-            let r = self.world.regions.insert(&code.clone(), Region { code, name: row.get("name").to_string(), members });
+            let r = self.world.regions.insert(
+                &code.clone(),
+                Region {
+                    code,
+                    name: row.get("name").to_string(),
+                    members,
+                },
+            );
             self.insert("regions", &row, r);
         }
 
@@ -276,7 +379,12 @@ impl Loader {
             "low" => Reliability::Low,
             "memory" => Reliability::Memory,
             other => {
-                self.err(row, K::InvalidValue, "reliability", format!("`{other}`; expected one of: sourced, secondary, low, memory"));
+                self.err(
+                    row,
+                    K::InvalidValue,
+                    "reliability",
+                    format!("`{other}`; expected one of: sourced, secondary, low, memory"),
+                );
                 return None;
             }
         })
@@ -308,8 +416,18 @@ impl Loader {
             let share = self.percent(&row, "share_pct");
             let provenance = self.provenance(&row);
             if let (Some(dep), Some(element), Some(share)) = (dep, element, share) {
-                self.world.deposits.get_mut(dep).distribution.push(DistributionEntry { element, share, provenance });
-                self.locations.entry(("deposit_distribution", row.get("deposit").to_string())).or_insert((row.file.clone(), row.line));
+                self.world
+                    .deposits
+                    .get_mut(dep)
+                    .distribution
+                    .push(DistributionEntry {
+                        element,
+                        share,
+                        provenance,
+                    });
+                self.locations
+                    .entry(("deposit_distribution", row.get("deposit").to_string()))
+                    .or_insert((row.file.clone(), row.line));
             }
         }
     }
@@ -336,15 +454,28 @@ impl Loader {
                 }
             };
             let unit = self.parse::<QuantityUnit>(&row, "unit");
-            let given: Vec<&str> = ["element", "deposit", "content"].into_iter().filter(|c| row.opt(c).is_some()).collect();
+            let given: Vec<&str> = ["element", "deposit", "content"]
+                .into_iter()
+                .filter(|c| row.opt(c).is_some())
+                .collect();
             if given.len() > 1 {
-                self.err(&row, K::Inconsistent, given[1], format!("give only one of element, deposit, content (found {})", given.join(" and ")));
+                self.err(
+                    &row,
+                    K::Inconsistent,
+                    given[1],
+                    format!(
+                        "give only one of element, deposit, content (found {})",
+                        given.join(" and ")
+                    ),
+                );
             }
             let spec = if row.opt("element").is_some() {
-                self.parse::<Element>(&row, "element").map(ContentSpec::Single)
+                self.parse::<Element>(&row, "element")
+                    .map(ContentSpec::Single)
             } else if row.opt("deposit").is_some() {
                 let d = self.world.deposits.lookup(row.get("deposit"));
-                self.reference(d, &row, "deposit", "deposits.csv").map(ContentSpec::Deposit)
+                self.reference(d, &row, "deposit", "deposits.csv")
+                    .map(ContentSpec::Deposit)
             } else if let Some(text) = row.opt("content") {
                 self.parse_content(&row, text).map(ContentSpec::Explicit)
             } else {
@@ -352,7 +483,9 @@ impl Loader {
             };
             let unit_mass_kg = self.number(&row, "unit_mass_kg");
             self.provenance(&row);
-            let (Some(form), Some(unit), Some(content_spec)) = (form, unit, spec) else { continue };
+            let (Some(form), Some(unit), Some(content_spec)) = (form, unit, spec) else {
+                continue;
+            };
             if matches!(content_spec, ContentSpec::Deposit(_)) && unit != QuantityUnit::TonnesReo {
                 self.err(&row, K::UnitMismatch, "unit", format!("a material carrying a deposit distribution is measured in `t REO`, not `{unit}`"));
             }
@@ -375,7 +508,12 @@ impl Loader {
         let mut ok = true;
         for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
             let Some((sym, val)) = part.split_once(':') else {
-                self.err(row, K::InvalidValue, "content", format!("`{part}` is not `Element:fraction`; expected e.g. Nd:0.235;Dy:0.045"));
+                self.err(
+                    row,
+                    K::InvalidValue,
+                    "content",
+                    format!("`{part}` is not `Element:fraction`; expected e.g. Nd:0.235;Dy:0.045"),
+                );
                 ok = false;
                 continue;
             };
@@ -386,11 +524,21 @@ impl Loader {
                     ok = false;
                 }
                 (_, Ok(v)) => {
-                    self.err(row, K::NegativeOrNonFinite, "content", format!("{sym}: {v} is negative or not finite; expected a fraction >= 0"));
+                    self.err(
+                        row,
+                        K::NegativeOrNonFinite,
+                        "content",
+                        format!("{sym}: {v} is negative or not finite; expected a fraction >= 0"),
+                    );
                     ok = false;
                 }
                 (_, Err(_)) => {
-                    self.err(row, K::InvalidValue, "content", format!("`{val}` is not a number"));
+                    self.err(
+                        row,
+                        K::InvalidValue,
+                        "content",
+                        format!("`{val}` is not a number"),
+                    );
                     ok = false;
                 }
             }
@@ -404,7 +552,12 @@ impl Loader {
             ">" => Comparator::GreaterThan,
             "<" => Comparator::LessThan,
             other => {
-                self.err(row, K::InvalidValue, "comparator", format!("`{other}`; expected empty, =, > or <"));
+                self.err(
+                    row,
+                    K::InvalidValue,
+                    "comparator",
+                    format!("`{other}`; expected empty, =, > or <"),
+                );
                 Comparator::Equal
             }
         }
@@ -418,8 +571,17 @@ impl Loader {
             let tonnes = self.number(&row, "production_t_reo");
             let estimated = matches!(row.get("estimated"), "true" | "yes" | "e");
             let provenance = self.provenance(&row);
-            if let (Some(edition), Some(country), Some(year), Some(tonnes_reo)) = (edition, country, year, tonnes) {
-                self.world.mine_production.push(MineProduction { edition, country, year, tonnes_reo, estimated, provenance });
+            if let (Some(edition), Some(country), Some(year), Some(tonnes_reo)) =
+                (edition, country, year, tonnes)
+            {
+                self.world.mine_production.push(MineProduction {
+                    edition,
+                    country,
+                    year,
+                    tonnes_reo,
+                    estimated,
+                    provenance,
+                });
             }
         }
         for row in self.rows(layers, &s::RESERVES, true) {
@@ -429,7 +591,13 @@ impl Loader {
             let comparator = self.comparator(&row);
             let provenance = self.provenance(&row);
             if let (Some(edition), Some(country), Some(tonnes_reo)) = (edition, country, tonnes) {
-                self.world.reserves.push(Reserves { edition, country, tonnes_reo, comparator, provenance });
+                self.world.reserves.push(Reserves {
+                    edition,
+                    country,
+                    tonnes_reo,
+                    comparator,
+                    provenance,
+                });
             }
         }
         for row in self.rows(layers, &s::WORLD_TOTALS, true) {
@@ -438,19 +606,39 @@ impl Loader {
                 "production" => Some(WorldMetric::Production),
                 "reserves" => Some(WorldMetric::Reserves),
                 other => {
-                    self.err(&row, K::InvalidValue, "metric", format!("`{other}`; expected production or reserves"));
+                    self.err(
+                        &row,
+                        K::InvalidValue,
+                        "metric",
+                        format!("`{other}`; expected production or reserves"),
+                    );
                     None
                 }
             };
             let year = self.year(&row, "year");
-            if metric == Some(WorldMetric::Production) && year.is_none() && row.opt("year").is_none() {
-                self.err(&row, K::MissingField, "year", "a production total needs its data year");
+            if metric == Some(WorldMetric::Production)
+                && year.is_none()
+                && row.opt("year").is_none()
+            {
+                self.err(
+                    &row,
+                    K::MissingField,
+                    "year",
+                    "a production total needs its data year",
+                );
             }
             let tonnes = self.number(&row, "value_t_reo");
             let comparator = self.comparator(&row);
             let provenance = self.provenance(&row);
             if let (Some(edition), Some(metric), Some(tonnes_reo)) = (edition, metric, tonnes) {
-                self.world.world_totals.push(WorldTotal { edition, metric, year, tonnes_reo, comparator, provenance });
+                self.world.world_totals.push(WorldTotal {
+                    edition,
+                    metric,
+                    year,
+                    tonnes_reo,
+                    comparator,
+                    provenance,
+                });
             }
         }
         for row in self.rows(layers, &s::STAGE_SHARES, true) {
@@ -459,20 +647,48 @@ impl Loader {
             let year = self.year(&row, "year");
             let share = self.percent(&row, "share_pct");
             let provenance = self.provenance(&row);
-            if let (Some(stage), Some(country), Some(year), Some(share)) = (stage, country, year, share) {
-                self.locations.entry(("stage_shares", format!("{stage}/{year}"))).or_insert((row.file.clone(), row.line));
-                self.world.stage_shares.push(StageShare { stage, country, year, share, basis: row.get("basis").to_string(), provenance });
+            if let (Some(stage), Some(country), Some(year), Some(share)) =
+                (stage, country, year, share)
+            {
+                self.locations
+                    .entry(("stage_shares", format!("{stage}/{year}")))
+                    .or_insert((row.file.clone(), row.line));
+                self.world.stage_shares.push(StageShare {
+                    stage,
+                    country,
+                    year,
+                    share,
+                    basis: row.get("basis").to_string(),
+                    provenance,
+                });
             }
         }
     }
 
-    fn material_unit_check(&mut self, row: &Row, col: &str, material: Id<Material>, per_year: bool) {
+    fn material_unit_check(
+        &mut self,
+        row: &Row,
+        col: &str,
+        material: Id<Material>,
+        per_year: bool,
+    ) {
         let unit = self.world.materials.get(material).unit;
         let raw = row.get(col);
-        let base = if per_year { raw.strip_suffix("/yr").unwrap_or("\u{0}") } else { raw };
-        let matches = QuantityUnit::from_str(base).map(|u| u == unit).unwrap_or(false);
+        // Capacities are annual; the `/yr` suffix is optional there and refused elsewhere.
+        let base = if per_year {
+            raw.strip_suffix("/yr").unwrap_or(raw)
+        } else {
+            raw
+        };
+        let matches = QuantityUnit::from_str(base)
+            .map(|u| u == unit)
+            .unwrap_or(false);
         if !matches {
-            let expected = if per_year { format!("{unit}/yr") } else { unit.to_string() };
+            let expected = if per_year {
+                format!("{unit}/yr")
+            } else {
+                unit.to_string()
+            };
             self.err(row, K::UnitMismatch, col, format!("`{raw}` does not match material `{}`, which is measured in `{unit}`; expected `{expected}`", self.world.materials.get(material).key));
         }
     }
@@ -491,7 +707,12 @@ impl Loader {
             let ramp_up = match ramp {
                 Some(Ok(d)) => d,
                 Some(Err(e)) => {
-                    self.err(&row, K::InvalidValue, "ramp_up_days", format!("{e}; expected whole days"));
+                    self.err(
+                        &row,
+                        K::InvalidValue,
+                        "ramp_up_days",
+                        format!("{e}; expected whole days"),
+                    );
                     Days(0)
                 }
                 None => Days(0),
@@ -507,12 +728,19 @@ impl Loader {
                 "" | "false" | "no" => false,
                 "true" | "yes" => true,
                 other => {
-                    self.err(&row, K::InvalidValue, "aggregate", format!("`{other}`; expected true or false"));
+                    self.err(
+                        &row,
+                        K::InvalidValue,
+                        "aggregate",
+                        format!("`{other}`; expected true or false"),
+                    );
                     false
                 }
             };
             let provenance = self.provenance(&row);
-            let (Some(country), Some(stage), Some(status)) = (country, stage, status) else { continue };
+            let (Some(country), Some(stage), Some(status)) = (country, stage, status) else {
+                continue;
+            };
             let f = Facility {
                 key: row.get("id").to_string(),
                 name: row.get("name").to_string(),
@@ -544,7 +772,11 @@ impl Loader {
                 self.material_unit_check(&row, "capacity_unit", m, true);
             }
             if let (Some(f), Some(material), Some(per_year)) = (f, m, cap) {
-                self.world.facilities.get_mut(f).capacities.push(Capacity { material, per_year, provenance });
+                self.world.facilities.get_mut(f).capacities.push(Capacity {
+                    material,
+                    per_year,
+                    provenance,
+                });
             }
         }
 
@@ -561,7 +793,9 @@ impl Loader {
         }
         for key in order {
             let lines = groups.remove(&key).unwrap_or_default();
-            let Some(first) = lines.first().cloned() else { continue };
+            let Some(first) = lines.first().cloned() else {
+                continue;
+            };
             if !self.id_format(&first, "recipe") {
                 continue;
             }
@@ -589,7 +823,15 @@ impl Loader {
                 if let Some(m) = m {
                     if side == "coproduct" {
                         if line.get("quantity_unit") != "%" {
-                            self.err(line, K::UnitMismatch, "quantity_unit", format!("`{}`: a coproduct line gives the recovery in `%`", line.get("quantity_unit")));
+                            self.err(
+                                line,
+                                K::UnitMismatch,
+                                "quantity_unit",
+                                format!(
+                                    "`{}`: a coproduct line gives the recovery in `%`",
+                                    line.get("quantity_unit")
+                                ),
+                            );
                         }
                     } else {
                         self.material_unit_check(line, "quantity_unit", m, false);
@@ -603,31 +845,59 @@ impl Loader {
                     "in" => inputs.push(RecipeLine { material, quantity }),
                     "out" => outputs.push(RecipeLine { material, quantity }),
                     "coproduct" => match Share::from_percent(quantity) {
-                        Ok(recovery) => coproduction = Some(Coproduction { feed: material, recovery }),
+                        Ok(recovery) => {
+                            coproduction = Some(Coproduction {
+                                feed: material,
+                                recovery,
+                            })
+                        }
                         Err(_) => {
-                            self.err(line, K::InvalidValue, "quantity", format!("recovery {quantity}% is above 100%"));
+                            self.err(
+                                line,
+                                K::InvalidValue,
+                                "quantity",
+                                format!("recovery {quantity}% is above 100%"),
+                            );
                             recipe_ok = false;
                         }
                     },
                     other => {
-                        self.err(line, K::InvalidValue, "side", format!("`{other}`; expected in, out or coproduct"));
+                        self.err(
+                            line,
+                            K::InvalidValue,
+                            "side",
+                            format!("`{other}`; expected in, out or coproduct"),
+                        );
                         recipe_ok = false;
                     }
                 }
             }
-            if let Some(co) = &coproduction {
-                if !inputs.iter().any(|l| l.material == co.feed) {
-                    inputs.push(RecipeLine { material: co.feed, quantity: 1.0 });
-                }
+            if let Some(co) = &coproduction
+                && !inputs.iter().any(|l| l.material == co.feed)
+            {
+                inputs.push(RecipeLine {
+                    material: co.feed,
+                    quantity: 1.0,
+                });
             }
             if inputs.is_empty() && outputs.is_empty() && coproduction.is_none() {
                 recipe_ok = false;
             }
-            let Some(facility) = facility.filter(|_| recipe_ok) else { continue };
-            let recipe = Recipe { key: key.clone(), facility, inputs, outputs, coproduction, provenance };
+            let Some(facility) = facility.filter(|_| recipe_ok) else {
+                continue;
+            };
+            let recipe = Recipe {
+                key: key.clone(),
+                facility,
+                inputs,
+                outputs,
+                coproduction,
+                provenance,
+            };
             match self.world.recipes.insert(&key, recipe) {
                 Ok(id) => {
-                    self.locations.insert(("recipes", key.clone()), (first.file.clone(), first.line));
+                    self.locations
+                        .insert(("recipes", key.clone()), (first.file.clone(), first.line));
                     self.world.facilities.get_mut(facility).recipes.push(id);
                 }
                 Err(e) => self.err(&first, K::DuplicateId, "recipe", e.to_string()),
@@ -646,21 +916,43 @@ impl Loader {
             let to = self.reference(to, &row, "to", "facilities.csv");
             let m = self.world.materials.lookup(row.get("material"));
             let material = self.reference(m, &row, "material", "materials.csv");
-            let lead = self.number(&row, "lead_time_days").and_then(|v| match Days::from_f64(v) {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    self.err(&row, K::InvalidValue, "lead_time_days", format!("{v} is not a whole number of days"));
-                    None
-                }
-            });
+            let lead = self
+                .number(&row, "lead_time_days")
+                .and_then(|v| match Days::from_f64(v) {
+                    Ok(d) => Some(d),
+                    Err(_) => {
+                        self.err(
+                            &row,
+                            K::InvalidValue,
+                            "lead_time_days",
+                            format!("{v} is not a whole number of days"),
+                        );
+                        None
+                    }
+                });
             let share = self.percent(&row, "contracted_share_pct");
             let provenance = self.provenance(&row);
             if from.is_some() && from == to {
-                self.err(&row, K::Inconsistent, "to", "a lane must join two different facilities");
+                self.err(
+                    &row,
+                    K::Inconsistent,
+                    "to",
+                    "a lane must join two different facilities",
+                );
                 continue;
             }
-            if let (Some(from), Some(to), Some(material), Some(lead_time), Some(contracted_share)) = (from, to, material, lead, share) {
-                let lane = Lane { key: row.get("id").to_string(), from, to, material, lead_time, contracted_share, provenance };
+            if let (Some(from), Some(to), Some(material), Some(lead_time), Some(contracted_share)) =
+                (from, to, material, lead, share)
+            {
+                let lane = Lane {
+                    key: row.get("id").to_string(),
+                    from,
+                    to,
+                    material,
+                    lead_time,
+                    contracted_share,
+                    provenance,
+                };
                 let r = self.world.lanes.insert(row.get("id"), lane);
                 self.insert("lanes", &row, r);
             }
@@ -683,14 +975,25 @@ impl Loader {
                 Some(p) => match p.parse::<u32>() {
                     Ok(v) => v,
                     Err(_) => {
-                        self.err(&row, K::InvalidValue, "priority", format!("`{p}`; expected a whole number (1 = served first)"));
+                        self.err(
+                            &row,
+                            K::InvalidValue,
+                            "priority",
+                            format!("`{p}`; expected a whole number (1 = served first)"),
+                        );
                         u32::MAX
                     }
                 },
                 None => u32::MAX,
             };
             let provenance = self.provenance(&row);
-            let sector = Sector { key: row.get("id").to_string(), name: row.get("name").to_string(), end_product, priority, provenance };
+            let sector = Sector {
+                key: row.get("id").to_string(),
+                name: row.get("name").to_string(),
+                end_product,
+                priority,
+                provenance,
+            };
             let r = self.world.sectors.insert(row.get("id"), sector);
             self.insert("sectors", &row, r);
         }
@@ -715,7 +1018,18 @@ impl Loader {
             let tb_share = self.percent(&row, "tb_pct");
             let provenance = self.provenance(&row);
             if let (Some(sector), Some(region), Some(year)) = (sector, region, year) {
-                let d = Demand { key: row.get("id").to_string(), sector, region, year, units, magnet, magnet_kg_per_unit, dy_share, tb_share, provenance };
+                let d = Demand {
+                    key: row.get("id").to_string(),
+                    sector,
+                    region,
+                    year,
+                    units,
+                    magnet,
+                    magnet_kg_per_unit,
+                    dy_share,
+                    tb_share,
+                    provenance,
+                };
                 let r = self.world.demand.insert(row.get("id"), d);
                 self.insert("demand", &row, r);
             }
@@ -731,18 +1045,40 @@ impl Loader {
                 "volume" => Some(TradeBasis::Volume),
                 "value" => Some(TradeBasis::Value),
                 other => {
-                    self.err(&row, K::InvalidValue, "basis", format!("`{other}`; expected volume or value"));
+                    self.err(
+                        &row,
+                        K::InvalidValue,
+                        "basis",
+                        format!("`{other}`; expected volume or value"),
+                    );
                     None
                 }
             };
             let share = self.percent(&row, "share_pct");
             let quantity = self.number(&row, "quantity");
             if quantity.is_some() && row.opt("quantity_unit").is_none() {
-                self.err(&row, K::UnitMismatch, "quantity_unit", "a quantity needs its unit (t, t REO, USD)");
+                self.err(
+                    &row,
+                    K::UnitMismatch,
+                    "quantity_unit",
+                    "a quantity needs its unit (t, t REO, USD)",
+                );
             }
             let provenance = self.provenance(&row);
-            if let (Some(importer), Some(partner), Some(year), Some(basis), Some(share)) = (importer, partner, year, basis, share) {
-                self.world.trade_shares.push(TradeShare { importer, partner, year, item: row.get("item").to_string(), basis, share, quantity, provenance, note: row.get("note").to_string() });
+            if let (Some(importer), Some(partner), Some(year), Some(basis), Some(share)) =
+                (importer, partner, year, basis, share)
+            {
+                self.world.trade_shares.push(TradeShare {
+                    importer,
+                    partner,
+                    year,
+                    item: row.get("item").to_string(),
+                    basis,
+                    share,
+                    quantity,
+                    provenance,
+                    note: row.get("note").to_string(),
+                });
             }
         }
         for row in self.rows(layers, &s::PRICES, true) {
@@ -758,22 +1094,48 @@ impl Loader {
                 }
             };
             let provenance = self.provenance(&row);
-            if let (Some(material), Some(market), Some(price), Some(unit)) = (material, market, price, unit) {
-                self.world.prices.push(PricePoint { material, market, period: row.get("period").to_string(), price, unit, provenance });
+            if let (Some(material), Some(market), Some(price), Some(unit)) =
+                (material, market, price, unit)
+            {
+                self.world.prices.push(PricePoint {
+                    material,
+                    market,
+                    period: row.get("period").to_string(),
+                    price,
+                    unit,
+                    provenance,
+                });
             }
         }
     }
 
-    fn countries_list(&mut self, row: &Row, col: &str) -> Vec<CountryCode> {
-        let mut out = Vec::new();
-        for c in row.get(col).split(';').map(str::trim).filter(|c| !c.is_empty()) {
-            match c.parse::<CountryCode>() {
-                Ok(code) if self.world.countries.lookup(code.as_str()).is_some() => out.push(code),
-                Ok(code) => self.err(row, K::DanglingReference, col, format!("country `{code}` is not in countries.csv")),
-                Err(e) => self.err(row, K::InvalidValue, col, e.to_string()),
+    /// `eligible`: `;`-separated ISO3 country codes and/or facility ids.
+    fn eligible_list(&mut self, row: &Row) -> (Vec<CountryCode>, Vec<Id<Facility>>) {
+        let (mut countries, mut facilities) = (Vec::new(), Vec::new());
+        for token in row
+            .get("eligible")
+            .split(';')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            if let Ok(code) = token.parse::<CountryCode>() {
+                if self.world.countries.lookup(code.as_str()).is_some() {
+                    countries.push(code);
+                } else {
+                    self.err(
+                        row,
+                        K::DanglingReference,
+                        "eligible",
+                        format!("country `{code}` is not in countries.csv"),
+                    );
+                }
+            } else if let Some(f) = self.world.facilities.lookup(token) {
+                facilities.push(f);
+            } else {
+                self.err(row, K::DanglingReference, "eligible", format!("`{token}` is neither a country in countries.csv nor a facility id in facilities.csv"));
             }
         }
-        out
+        (countries, facilities)
     }
 
     fn load_stockpiles(&mut self, layers: &[&Path]) {
@@ -795,23 +1157,53 @@ impl Loader {
                 t => match t.strip_prefix("date:").map(str::parse::<Date>) {
                     Some(Ok(d)) => Some(ReleaseTrigger::Date(d)),
                     _ => {
-                        self.err(&row, K::InvalidValue, "trigger", format!("`{t}`; expected `shortage` or `date:YYYY-MM-DD`"));
+                        self.err(
+                            &row,
+                            K::InvalidValue,
+                            "trigger",
+                            format!("`{t}`; expected `shortage` or `date:YYYY-MM-DD`"),
+                        );
                         None
                     }
                 },
             };
             let max_release_per_day = self.number(&row, "max_release_per_day");
-            let eligible = self.countries_list(&row, "eligible");
+            let (eligible_countries, eligible_facilities) = self.eligible_list(&row);
             let mut priority_sectors = Vec::new();
-            for sct in row.get("priority_sectors").split(';').map(str::trim).filter(|x| !x.is_empty()) {
+            for sct in row
+                .get("priority_sectors")
+                .split(';')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+            {
                 match self.world.sectors.lookup(sct) {
                     Some(id) => priority_sectors.push(id),
-                    None => self.err(&row, K::DanglingReference, "priority_sectors", format!("`{sct}` is not an id in sectors.csv")),
+                    None => self.err(
+                        &row,
+                        K::DanglingReference,
+                        "priority_sectors",
+                        format!("`{sct}` is not an id in sectors.csv"),
+                    ),
                 }
             }
             let provenance = self.provenance(&row);
-            if let (Some(owner), Some(location), Some(material), Some(trigger)) = (owner, location, material, trigger) {
-                let sp = Stockpile { key: row.get("id").to_string(), owner, location, material, quantity, days_of_cover, trigger, max_release_per_day, eligible, priority_sectors, provenance };
+            if let (Some(owner), Some(location), Some(material), Some(trigger)) =
+                (owner, location, material, trigger)
+            {
+                let sp = Stockpile {
+                    key: row.get("id").to_string(),
+                    owner,
+                    location,
+                    material,
+                    quantity,
+                    days_of_cover,
+                    trigger,
+                    max_release_per_day,
+                    eligible_countries,
+                    eligible_facilities,
+                    priority_sectors,
+                    provenance,
+                };
                 let r = self.world.stockpiles.insert(row.get("id"), sp);
                 self.insert("stockpiles", &row, r);
             }
@@ -825,14 +1217,22 @@ impl Loader {
             let state_days = self.number(&row, "state_days");
             let private_days = self.number(&row, "private_days");
             let high = self.number(&row, "high_risk_max_days");
-            if let (Some(t), Some(a), Some(b)) = (target, state_days, private_days) {
-                if (a + b - t).abs() > 1e-9 {
-                    self.err(&row, K::SharesDoNotSum, "target_days", format!("state {a} + private {b} days = {} but target is {t}; expected them to add up", a + b));
-                }
+            if let (Some(t), Some(a), Some(b)) = (target, state_days, private_days)
+                && (a + b - t).abs() > 1e-9
+            {
+                self.err(&row, K::SharesDoNotSum, "target_days", format!("state {a} + private {b} days = {} but target is {t}; expected them to add up", a + b));
             }
             let provenance = self.provenance(&row);
-            if let (Some(owner), Some(target_days)) = (owner, target) {
-                let p = StockpilePolicy { key: row.get("id").to_string(), owner, target_days, state_days, private_days, high_risk_max_days: high, provenance };
+            if let Some(owner) = owner {
+                let p = StockpilePolicy {
+                    key: row.get("id").to_string(),
+                    owner,
+                    target_days: target,
+                    state_days,
+                    private_days,
+                    high_risk_max_days: high,
+                    provenance,
+                };
                 let r = self.world.stockpile_policies.insert(row.get("id"), p);
                 self.insert("stockpile_policies", &row, r);
             }

@@ -10,7 +10,16 @@ macro_rules! cols {
 
 pub const SOURCES: Schema = Schema {
     file: "sources.csv",
-    columns: &["id", "publisher", "title", "year", "locator", "url", "reliability", "note"],
+    columns: &[
+        "id",
+        "publisher",
+        "title",
+        "year",
+        "locator",
+        "url",
+        "reliability",
+        "note",
+    ],
     required: &["id", "publisher", "title", "reliability"],
     key: &["id"],
 };
@@ -41,14 +50,29 @@ pub const DEPOSIT_DISTRIBUTION: Schema = Schema {
 pub const MATERIALS: Schema = Schema {
     file: "materials.csv",
     columns: cols![
-        "id", "name", "form", "unit", "element", "deposit", "content", "unit_mass_kg", "note"
+        "id",
+        "name",
+        "form",
+        "unit",
+        "element",
+        "deposit",
+        "content",
+        "unit_mass_kg",
+        "note"
     ],
     required: &["id", "name", "form", "unit"],
     key: &["id"],
 };
 pub const MINE_PRODUCTION: Schema = Schema {
     file: "mine_production.csv",
-    columns: cols!["edition", "country", "year", "production_t_reo", "estimated", "note"],
+    columns: cols![
+        "edition",
+        "country",
+        "year",
+        "production_t_reo",
+        "estimated",
+        "note"
+    ],
     required: &["edition", "country", "year", "production_t_reo"],
     key: &["edition", "country", "year"],
 };
@@ -60,7 +84,14 @@ pub const RESERVES: Schema = Schema {
 };
 pub const WORLD_TOTALS: Schema = Schema {
     file: "world_totals.csv",
-    columns: cols!["edition", "metric", "year", "value_t_reo", "comparator", "note"],
+    columns: cols![
+        "edition",
+        "metric",
+        "year",
+        "value_t_reo",
+        "comparator",
+        "note"
+    ],
     required: &["edition", "metric", "value_t_reo"],
     key: &["edition", "metric", "year"],
 };
@@ -73,8 +104,18 @@ pub const STAGE_SHARES: Schema = Schema {
 pub const FACILITIES: Schema = Schema {
     file: "facilities.csv",
     columns: cols![
-        "id", "name", "operator", "country", "stage", "status", "start", "end", "ramp_up_days",
-        "deposit", "aggregate", "note"
+        "id",
+        "name",
+        "operator",
+        "country",
+        "stage",
+        "status",
+        "start",
+        "end",
+        "ramp_up_days",
+        "deposit",
+        "aggregate",
+        "note"
     ],
     required: &["id", "name", "country", "stage", "status"],
     key: &["id"],
@@ -87,16 +128,44 @@ pub const FACILITY_CAPACITY: Schema = Schema {
 };
 pub const RECIPES: Schema = Schema {
     file: "recipes.csv",
-    columns: cols!["recipe", "facility", "side", "material", "quantity", "quantity_unit", "note"],
-    required: &["recipe", "facility", "side", "material", "quantity", "quantity_unit"],
+    columns: cols![
+        "recipe",
+        "facility",
+        "side",
+        "material",
+        "quantity",
+        "quantity_unit",
+        "note"
+    ],
+    required: &[
+        "recipe",
+        "facility",
+        "side",
+        "material",
+        "quantity",
+        "quantity_unit",
+    ],
     key: &["recipe", "side", "material"],
 };
 pub const LANES: Schema = Schema {
     file: "lanes.csv",
     columns: cols![
-        "id", "from", "to", "material", "lead_time_days", "contracted_share_pct", "note"
+        "id",
+        "from",
+        "to",
+        "material",
+        "lead_time_days",
+        "contracted_share_pct",
+        "note"
     ],
-    required: &["id", "from", "to", "material", "lead_time_days", "contracted_share_pct"],
+    required: &[
+        "id",
+        "from",
+        "to",
+        "material",
+        "lead_time_days",
+        "contracted_share_pct",
+    ],
     key: &["id"],
 };
 pub const SECTORS: Schema = Schema {
@@ -108,8 +177,16 @@ pub const SECTORS: Schema = Schema {
 pub const DEMAND: Schema = Schema {
     file: "demand.csv",
     columns: cols![
-        "id", "sector", "region", "year", "units", "magnet_material", "magnet_kg_per_unit",
-        "dy_pct", "tb_pct", "note"
+        "id",
+        "sector",
+        "region",
+        "year",
+        "units",
+        "magnet_material",
+        "magnet_kg_per_unit",
+        "dy_pct",
+        "tb_pct",
+        "note"
     ],
     required: &["id", "sector", "region", "year"],
     key: &["id"],
@@ -117,7 +194,14 @@ pub const DEMAND: Schema = Schema {
 pub const TRADE_SHARES: Schema = Schema {
     file: "trade_shares.csv",
     columns: cols![
-        "importer", "partner", "year", "item", "basis", "share_pct", "quantity", "quantity_unit",
+        "importer",
+        "partner",
+        "year",
+        "item",
+        "basis",
+        "share_pct",
+        "quantity",
+        "quantity_unit",
         "note"
     ],
     required: &["importer", "partner", "year", "item", "basis", "share_pct"],
@@ -125,15 +209,32 @@ pub const TRADE_SHARES: Schema = Schema {
 };
 pub const PRICES: Schema = Schema {
     file: "prices.csv",
-    columns: cols!["material", "market", "period", "price", "price_unit", "note"],
+    columns: cols![
+        "material",
+        "market",
+        "period",
+        "price",
+        "price_unit",
+        "note"
+    ],
     required: &["material", "market", "period", "price", "price_unit"],
     key: &["material", "market", "period"],
 };
 pub const STOCKPILES: Schema = Schema {
     file: "stockpiles.csv",
     columns: cols![
-        "id", "owner", "location", "material", "quantity", "quantity_unit", "days_of_cover",
-        "trigger", "max_release_per_day", "eligible", "priority_sectors", "note"
+        "id",
+        "owner",
+        "location",
+        "material",
+        "quantity",
+        "quantity_unit",
+        "days_of_cover",
+        "trigger",
+        "max_release_per_day",
+        "eligible",
+        "priority_sectors",
+        "note"
     ],
     required: &["id", "owner", "location", "material", "trigger"],
     key: &["id"],
@@ -141,9 +242,15 @@ pub const STOCKPILES: Schema = Schema {
 pub const STOCKPILE_POLICIES: Schema = Schema {
     file: "stockpile_policies.csv",
     columns: cols![
-        "id", "owner", "target_days", "state_days", "private_days", "high_risk_max_days", "note"
+        "id",
+        "owner",
+        "target_days",
+        "state_days",
+        "private_days",
+        "high_risk_max_days",
+        "note"
     ],
-    required: &["id", "owner", "target_days"],
+    required: &["id", "owner"],
     key: &["id"],
 };
 

@@ -36,7 +36,12 @@ impl Row {
         (!v.is_empty()).then_some(v)
     }
 
-    pub fn diag(&self, kind: DiagnosticKind, field: &str, message: impl Into<String>) -> Diagnostic {
+    pub fn diag(
+        &self,
+        kind: DiagnosticKind,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             kind,
@@ -58,7 +63,11 @@ pub fn read(dir: &Path, schema: &Schema, diags: &mut Vec<Diagnostic>) -> Option<
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => {
-            diags.push(file_diag(&display, DiagnosticKind::MalformedFile, format!("cannot read: {e}")));
+            diags.push(file_diag(
+                &display,
+                DiagnosticKind::MalformedFile,
+                format!("cannot read: {e}"),
+            ));
             return Some(Vec::new());
         }
     };
@@ -87,7 +96,11 @@ pub fn parse(file: &str, text: &str, schema: &Schema, diags: &mut Vec<Diagnostic
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            diags.push(file_diag(file, DiagnosticKind::MalformedFile, format!("unreadable header: {e}")));
+            diags.push(file_diag(
+                file,
+                DiagnosticKind::MalformedFile,
+                format!("unreadable header: {e}"),
+            ));
             return Vec::new();
         }
     };
@@ -113,13 +126,21 @@ pub fn parse(file: &str, text: &str, schema: &Schema, diags: &mut Vec<Diagnostic
         }
     }
     let mut header_ok = true;
-    for req in schema.required.iter().chain(["source", "assumption"].iter()) {
+    for req in schema
+        .required
+        .iter()
+        .chain(["source", "assumption"].iter())
+    {
         if schema.columns.contains(req) && !headers.iter().any(|h| h == *req) {
             header_ok = false;
             diags.push(Diagnostic {
                 line: Some(1),
                 field: Some((*req).to_string()),
-                ..file_diag(file, DiagnosticKind::MissingField, format!("missing column `{req}`"))
+                ..file_diag(
+                    file,
+                    DiagnosticKind::MissingField,
+                    format!("missing column `{req}`"),
+                )
             });
         }
     }
@@ -135,7 +156,11 @@ pub fn parse(file: &str, text: &str, schema: &Schema, diags: &mut Vec<Diagnostic
                 let line = e.position().map(|p| p.line());
                 diags.push(Diagnostic {
                     line,
-                    ..file_diag(file, DiagnosticKind::MalformedFile, format!("malformed CSV: {e}"))
+                    ..file_diag(
+                        file,
+                        DiagnosticKind::MalformedFile,
+                        format!("malformed CSV: {e}"),
+                    )
                 });
                 continue;
             }
