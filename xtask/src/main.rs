@@ -19,8 +19,22 @@ const PURE_CRATES: [&str; 4] = [
 ];
 
 const IO_BOUND: [&str; 16] = [
-    "tokio", "axum", "hyper", "reqwest", "ureq", "rusqlite", "postgres", "sqlx", "clap",
-    "indicatif", "tempfile", "walkdir", "csv", "parquet", "tower", "console",
+    "tokio",
+    "axum",
+    "hyper",
+    "reqwest",
+    "ureq",
+    "rusqlite",
+    "postgres",
+    "sqlx",
+    "clap",
+    "indicatif",
+    "tempfile",
+    "walkdir",
+    "csv",
+    "parquet",
+    "tower",
+    "console",
 ];
 
 /// Which chokepoint crates each crate may depend on (dependencies point inward only).
@@ -29,8 +43,14 @@ fn allowed_internal() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("chokepoint-core", &[][..]),
         ("chokepoint-rules", &["chokepoint-core"][..]),
         ("chokepoint-sim", &["chokepoint-core"][..]),
-        ("chokepoint-analysis", &["chokepoint-core", "chokepoint-sim", "chokepoint-rules"][..]),
-        ("chokepoint-data", &["chokepoint-core", "chokepoint-rules"][..]),
+        (
+            "chokepoint-analysis",
+            &["chokepoint-core", "chokepoint-sim", "chokepoint-rules"][..],
+        ),
+        (
+            "chokepoint-data",
+            &["chokepoint-core", "chokepoint-rules"][..],
+        ),
     ])
 }
 
@@ -45,7 +65,9 @@ fn main() -> Result<()> {
         "arch" => arch(),
         "test" => test(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|lint|arch|test>\n  ci    lint + test (what .ci/run does)\n  lint  fmt --check, clippy -D warnings, architecture check, docs\n  arch  dependency layering only\n  test  cargo test --workspace");
+            eprintln!(
+                "usage: cargo xtask <ci|lint|arch|test>\n  ci    lint + test (what .ci/run does)\n  lint  fmt --check, clippy -D warnings, architecture check, docs\n  arch  dependency layering only\n  test  cargo test --workspace"
+            );
             bail!("unknown task `{task}`")
         }
     }
@@ -65,11 +87,19 @@ fn cargo(args: &[&str]) -> Result<()> {
 
 fn lint() -> Result<()> {
     cargo(&["fmt", "--all", "--", "--check"])?;
-    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     arch()?;
     // SAFETY of env mutation: single-threaded here, before spawning children.
     let mut doc = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    doc.args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings");
+    doc.args(["doc", "--workspace", "--no-deps"])
+        .env("RUSTDOCFLAGS", "-D warnings");
     eprintln!("$ RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps");
     if !doc.status()?.success() {
         bail!("cargo doc failed");
@@ -88,7 +118,10 @@ fn arch() -> Result<()> {
         .output()
         .context("running cargo metadata")?;
     if !out.status.success() {
-        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     let packages = meta["packages"].as_array().context("metadata.packages")?;
@@ -98,8 +131,13 @@ fn arch() -> Result<()> {
         .collect();
     // Normal (non-dev, non-build) dependency edges of the resolved graph.
     let mut deps: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for node in meta["resolve"]["nodes"].as_array().context("metadata.resolve.nodes")? {
-        let Some(id) = node["id"].as_str() else { continue };
+    for node in meta["resolve"]["nodes"]
+        .as_array()
+        .context("metadata.resolve.nodes")?
+    {
+        let Some(id) = node["id"].as_str() else {
+            continue;
+        };
         let name = name_of.get(id).copied().unwrap_or(id);
         let normal: Vec<&str> = node["deps"]
             .as_array()
@@ -121,7 +159,10 @@ fn arch() -> Result<()> {
         while let Some((c, path)) = stack.pop() {
             for &d in deps.get(c).map(Vec::as_slice).unwrap_or(&[]) {
                 if IO_BOUND.contains(&d) {
-                    problems.push(format!("{krate} reaches I/O-bound crate `{d}` via {} -> {d}", path.join(" -> ")));
+                    problems.push(format!(
+                        "{krate} reaches I/O-bound crate `{d}` via {} -> {d}",
+                        path.join(" -> ")
+                    ));
                 }
                 if seen.insert(d) {
                     let mut p = path.clone();
@@ -134,12 +175,17 @@ fn arch() -> Result<()> {
     for (krate, allowed) in allowed_internal() {
         for &d in deps.get(krate).map(Vec::as_slice).unwrap_or(&[]) {
             if d.starts_with("chokepoint-") && !allowed.contains(&d) {
-                problems.push(format!("{krate} depends on {d}; allowed inward dependencies: {allowed:?}"));
+                problems.push(format!(
+                    "{krate} depends on {d}; allowed inward dependencies: {allowed:?}"
+                ));
             }
         }
     }
     if problems.is_empty() {
-        eprintln!("architecture check: ok ({} pure crates, layering respected)", PURE_CRATES.len());
+        eprintln!(
+            "architecture check: ok ({} pure crates, layering respected)",
+            PURE_CRATES.len()
+        );
         Ok(())
     } else {
         for p in &problems {
