@@ -1,6 +1,6 @@
 //! The source registry and the provenance every number carries.
 //!
-//! Invariant (checked by `World::validate`): every [`Provenance::Sourced`] names sources that are
+//! Invariant (checked by `World::validate`): every [`Citation`] in a [`Provenance`] names a source that is
 //! in the registry, and no record is without provenance.
 
 use crate::ids::Id;
