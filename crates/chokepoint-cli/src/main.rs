@@ -3,8 +3,11 @@
 //! This binary is the adapter at the edge: it reads files, prints, and maps outcomes to exit
 //! codes (0 ok, 1 a positive finding such as "licence required", 2 bad input).
 
+mod analyze;
 mod data_cmd;
+mod licence;
 mod output;
+mod policy;
 
 use clap::{Parser, Subcommand};
 
@@ -26,12 +29,26 @@ enum Command {
     /// Validate and summarise the dataset (bundled, or your directory layered over it).
     #[command(subcommand)]
     Data(data_cmd::DataCommand),
+    /// Does this product or shipment need an export licence (and pay what duty), and why?
+    Licence(licence::Args),
+    /// The export-control and tariff timeline: what was in force, suspended, when.
+    Policy(policy::Args),
+    /// Concentration, dependence and criticality (EU JRC, USGS-style) per element and stage.
+    #[command(subcommand)]
+    Analyze(analyze::AnalyzeCommand),
+    /// Single points of failure: knock out each facility, country-stage and lane; rank by lost
+    /// output.
+    Chokepoints(analyze::ChokepointsArgs),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Data(cmd) => data_cmd::run(cmd),
+        Command::Licence(args) => licence::run(args),
+        Command::Policy(args) => policy::run(args),
+        Command::Analyze(cmd) => analyze::run_analyze(cmd),
+        Command::Chokepoints(args) => analyze::run_chokepoints(args),
     };
     match result {
         Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(2)),

@@ -1,0 +1,543 @@
+//! `chokepoint analyze concentration|dependence|criticality` and `chokepoint chokepoints`: the
+//! analytics engine (`chokepoint-analysis`) at the edge — load the dataset, run, print.
+//!
+//! Exit codes follow the binary: 0 ok, 2 bad input (unknown sector, region or element, zero
+//! duration or runs, a dataset or inputs file that does not load). Every table can also be had
+//! as JSON (with every input and its provenance) or CSV.
+
+use crate::output::{Format, Table};
+use anyhow::{Context, Result, bail};
+use chokepoint_analysis::Input;
+use chokepoint_analysis::concentration::{
+    StageConcentration, Subject, dependence, import_reliance_table, modelled_concentrations,
+    published_concentrations,
+};
+use chokepoint_analysis::criticality::{
+    CriticalityOverrides, JrcResult, UsgsResult, jrc, jrc_inputs_from_world,
+    usgs_inputs_from_world, usgs_supply_risk,
+};
+use chokepoint_analysis::flow::{FlowOptions, FlowRunner};
+use chokepoint_analysis::knockout::{
+    KnockoutRunner, NodeResult, SweepConfig, annotate, candidates, sweep,
+};
+use chokepoint_analysis::wgi::Wgi;
+use chokepoint_core::World;
+use chokepoint_core::facility::Stage;
+use chokepoint_core::stats::Edition;
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Subcommand)]
+pub enum AnalyzeCommand {
+    /// Per element and stage: country shares, HHI, China's share and top-three share (modelled
+    /// facility capacity per element, plus the published all-rare-earth figures).
+    Concentration(ConcentrationArgs),
+    /// Per importer and year: source shares, China's share, HHI of partners, net import reliance.
+    Dependence(DependenceArgs),
+    /// EU JRC supply risk and economic importance, and USGS-style supply risk, per element and
+    /// for LREE/HREE, with every input and its provenance. Unsourced inputs are reported as
+    /// "input not sourced" (give them with --inputs).
+    Criticality(CriticalityArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// An element symbol (Nd, Dy, ...), LREE, HREE or REE. Default: every rare earth and both groups.
+    #[arg(long)]
+    pub element: Option<String>,
+    /// Layer this directory over the bundled dataset.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ConcentrationArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// USGS edition for the published mine production and reserves rows.
+    #[arg(long, default_value = "mcs2026", value_parser = ["mcs2024", "mcs2025", "mcs2026"])]
+    pub edition: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DependenceArgs {
+    /// Only this importer (JPN, USA, EU27, IND, KOR, ...).
+    #[arg(long)]
+    pub importer: Option<String>,
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CriticalityArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// JSON file of inputs with provenance, keyed by subject (`Dy`, `HREE`, or `*` for all):
+    /// {"*": {"eol_rir": {"value": 0.01, "origin": "memory", "detail": "..."}}}. Fields:
+    /// import_reliance, eol_rir, si_sr, si_ei, end_uses [{sector, share, value_added_scaled}],
+    /// trade_restrictions {ISO3: input}, disruption_potential, trade_exposure,
+    /// economic_vulnerability. Origins: sourced, derived, assumption, memory.
+    #[arg(long)]
+    pub inputs: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NodeKind {
+    Facility,
+    CountryStage,
+    Lane,
+}
+
+#[derive(Debug, Args)]
+pub struct ChokepointsArgs {
+    /// End-use sector (sectors.csv id; `ev` is an alias of `nev`).
+    #[arg(long, default_value = "ev")]
+    pub sector: String,
+    /// Region (regions.csv code such as EU27) or ISO3 country code.
+    #[arg(long, default_value = "JPN")]
+    pub region: String,
+    /// Outage duration: days, optionally with a `d` suffix (90d).
+    #[arg(long, default_value = "90d", value_parser = parse_duration)]
+    pub duration: u32,
+    /// Monte Carlo replications per knock-out (the flow stand-in is deterministic).
+    #[arg(long, default_value_t = 200)]
+    pub runs: usize,
+    /// Seed shared by every knock-out (common random numbers).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// How many top chokepoints to print.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Which nodes to knock out (default: all three kinds).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub kinds: Vec<NodeKind>,
+    /// Ignore stockpiles (the raw structural exposure).
+    #[arg(long)]
+    pub no_stockpiles: bool,
+    /// Ramp back over each facility's commissioning ramp-up days after the outage.
+    #[arg(long)]
+    pub restart_ramp: bool,
+    /// Working inventory across the chain, in days of full need (an assumption; default 0).
+    #[arg(long)]
+    pub inventory_days: Option<f64>,
+    /// Value of one unit of lost output (e.g. USD per vehicle); shown as an assumption.
+    #[arg(long)]
+    pub unit_value: Option<f64>,
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+fn parse_duration(s: &str) -> std::result::Result<u32, String> {
+    let digits = s.strip_suffix('d').unwrap_or(s);
+    let d: u32 = digits
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration; expected whole days such as 90d or 90"))?;
+    if d == 0 {
+        return Err("duration must be at least 1 day".into());
+    }
+    Ok(d)
+}
+
+fn load(data: Option<&Path>) -> Result<World> {
+    match chokepoint_data::load_bundled(data) {
+        Ok(l) => Ok(l.world),
+        Err(d) => {
+            for x in d.0.iter().take(20) {
+                eprintln!("{x}");
+            }
+            bail!(
+                "the dataset does not load ({} problems); run `chokepoint data check` for the full list",
+                d.0.len()
+            )
+        }
+    }
+}
+
+fn subjects(element: Option<&str>) -> Result<Vec<Subject>> {
+    match element {
+        Some(e) => Ok(vec![e.parse::<Subject>()?]),
+        None => Ok(Subject::rare_earth_rows()),
+    }
+}
+
+fn print_json<T: Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+fn emit(t: &Table, format: Format) -> Result<()> {
+    match format {
+        Format::Csv => t.to_csv(&mut std::io::stdout()),
+        _ => {
+            print!("{}", t.render());
+            Ok(())
+        }
+    }
+}
+
+pub fn run_analyze(cmd: AnalyzeCommand) -> Result<i32> {
+    match cmd {
+        AnalyzeCommand::Concentration(a) => concentration(a),
+        AnalyzeCommand::Dependence(a) => dependence_cmd(a),
+        AnalyzeCommand::Criticality(a) => criticality(a),
+    }
+}
+
+fn leading(c: &chokepoint_core::stats::Concentration) -> String {
+    c.shares
+        .iter()
+        .take(4)
+        .map(|s| format!("{} {}", s.country, pct(s.share)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn concentration(a: ConcentrationArgs) -> Result<i32> {
+    let subs = subjects(a.common.element.as_deref())?;
+    let world = load(a.common.data.as_deref())?;
+    let edition: Edition = a.edition.parse().map_err(anyhow::Error::msg)?;
+    let mut rows: Vec<StageConcentration> = Vec::new();
+    if a.common.element.is_none() || subs == [Subject::AllRareEarths] {
+        rows.extend(published_concentrations(&world, edition));
+    }
+    rows.extend(modelled_concentrations(&world, &subs));
+    if a.common.format == Format::Json {
+        print_json(&rows)?;
+        return Ok(0);
+    }
+    let mut t = Table::new(&[
+        "subject",
+        "stage",
+        "HHI",
+        "China",
+        "top 3",
+        "leading countries",
+        "basis",
+    ]);
+    for r in &rows {
+        let c = &r.concentration;
+        t.push(vec![
+            r.subject.clone(),
+            r.stage.clone(),
+            format!("{:.4}", c.hhi),
+            pct(c.china_share),
+            pct(c.top3_share),
+            leading(c),
+            r.basis.clone(),
+        ]);
+    }
+    emit(&t, a.common.format)?;
+    Ok(0)
+}
+
+fn dependence_cmd(a: DependenceArgs) -> Result<i32> {
+    let world = load(a.data.as_deref())?;
+    let rel = import_reliance_table()?;
+    if let Some(i) = &a.importer
+        && !world.trade_shares.iter().any(|t| &t.importer == i)
+    {
+        let mut known: Vec<&str> = world
+            .trade_shares
+            .iter()
+            .map(|t| t.importer.as_str())
+            .collect();
+        known.sort_unstable();
+        known.dedup();
+        bail!(
+            "no trade shares for importer `{i}`; importers in the dataset: {}",
+            known.join(", ")
+        );
+    }
+    let deps = dependence(&world, a.importer.as_deref(), &rel);
+    if a.format == Format::Json {
+        print_json(&deps)?;
+        return Ok(0);
+    }
+    let mut t = Table::new(&[
+        "importer",
+        "year",
+        "item",
+        "basis",
+        "China",
+        "HHI",
+        "top 3",
+        "listed",
+        "import reliance",
+        "sources",
+    ]);
+    for d in &deps {
+        t.push(vec![
+            d.importer.clone(),
+            d.year.to_string(),
+            d.item.clone(),
+            format!("{:?}", d.basis).to_lowercase(),
+            pct(d.china_share),
+            format!("{:.4}", d.hhi),
+            pct(d.top3_share),
+            pct(d.covered),
+            d.import_reliance
+                .value
+                .map(|v| format!("{} ({})", pct(v), d.import_reliance.origin.label()))
+                .unwrap_or_else(|| "input not sourced".into()),
+            d.sources
+                .iter()
+                .map(|s| format!("{} {}", s.partner, pct(s.share)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ]);
+    }
+    emit(&t, a.format)?;
+    if a.format == Format::Table {
+        println!(
+            "\nBounds: where a publication gives \">90%\" or \"<60%\", the dataset stores the bound; see each record's note (--format json)."
+        );
+    }
+    Ok(0)
+}
+
+#[derive(Debug, Serialize)]
+struct CriticalityReport {
+    jrc: Vec<JrcResult>,
+    usgs: Vec<UsgsResult>,
+    wgi_year: i32,
+}
+
+fn criticality(a: CriticalityArgs) -> Result<i32> {
+    let subs = subjects(a.common.element.as_deref())?;
+    let overrides: CriticalityOverrides = match &a.inputs {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("parsing inputs file {}", p.display()))?
+        }
+        None => CriticalityOverrides::default(),
+    };
+    let world = load(a.common.data.as_deref())?;
+    let rel = import_reliance_table()?;
+    let wgi = Wgi::embedded()?;
+    let mut report = CriticalityReport {
+        jrc: Vec::new(),
+        usgs: Vec::new(),
+        wgi_year: wgi.year,
+    };
+    for s in &subs {
+        for stage in [Stage::Mining, Stage::Separation] {
+            let mut i = jrc_inputs_from_world(&world, *s, stage, &rel);
+            overrides.apply_jrc(&mut i)?;
+            report.jrc.push(jrc(&i, &wgi)?);
+        }
+        let mut u = usgs_inputs_from_world(&world, *s, &wgi, &rel);
+        overrides.apply_usgs(&s.to_string(), &mut u)?;
+        report.usgs.push(usgs_supply_risk(&u));
+    }
+    if a.common.format == Format::Json {
+        print_json(&report)?;
+        return Ok(0);
+    }
+    let opt = |v: Option<f64>| v.map_or_else(|| "n/a".to_string(), |x| format!("{x:.3}"));
+    let mut t = Table::new(&[
+        "subject",
+        "stage",
+        "HHI_WGI,GS",
+        "HHI_WGI,EU",
+        "IR",
+        "SR (JRC)",
+        "EI (JRC)",
+        "verdict",
+        "USGS supply risk",
+    ]);
+    for (k, r) in report.jrc.iter().enumerate() {
+        let u = &report.usgs[k / 2];
+        t.push(vec![
+            r.subject.clone(),
+            r.stage.clone(),
+            opt(r.hhi_wgi_gs.value),
+            opt(r.hhi_wgi_eu.value),
+            opt(r.inputs.first().and_then(|i| i.value)),
+            r.sr.to_string(),
+            r.ei.to_string(),
+            match r.verdict {
+                // The SR and EI columns already name what is not sourced.
+                chokepoint_analysis::criticality::Verdict::Undetermined => {
+                    "undetermined".to_string()
+                }
+                v => format!("{}: {}", format!("{v:?}").to_lowercase(), r.verdict_reason),
+            },
+            u.supply_risk.to_string(),
+        ]);
+    }
+    emit(&t, a.common.format)?;
+    if a.common.format == Format::Table {
+        // The provenance of every input, once per distinct input.
+        let mut seen = std::collections::BTreeSet::new();
+        println!("\nInputs:");
+        let mut show = |line: String| {
+            if seen.insert(line.clone()) {
+                println!("  {line}");
+            }
+        };
+        for r in &report.jrc {
+            show(format!(
+                "global supply {} {}: {}",
+                r.subject, r.stage, r.hhi_wgi_gs.origin
+            ));
+            show(format!("EU sourcing: {}", r.hhi_wgi_eu.origin));
+            for i in &r.inputs {
+                show(i.to_string());
+            }
+        }
+        for u in &report.usgs {
+            for i in &u.inputs {
+                show(format!("{}: {i}", u.subject));
+            }
+        }
+        show(format!("WGI: {}", chokepoint_analysis::wgi::WGI_CITATION));
+        show(format!(
+            "USGS method: {}",
+            chokepoint_analysis::criticality::USGS_METHOD
+        ));
+    }
+    Ok(0)
+}
+
+#[derive(Debug, Serialize)]
+struct ChokepointReport<'a> {
+    sector: String,
+    region: String,
+    duration_days: u32,
+    runs: usize,
+    seed: u64,
+    unit: String,
+    runner: &'static str,
+    notes: &'a [String],
+    nodes_knocked_out: usize,
+    top: &'a [NodeResult],
+}
+
+const RUNNER: &str = "deterministic flow stand-in (chokepoint_analysis::flow); the simulator-backed runner replaces it when wired — until then every replication is equal and intervals have zero width";
+
+pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
+    if a.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let world = load(a.data.as_deref())?;
+    let mut opts = FlowOptions {
+        stockpiles: !a.no_stockpiles,
+        restart_ramp: a.restart_ramp,
+        ..FlowOptions::default()
+    };
+    if let Some(d) = a.inventory_days {
+        opts.inventory_days =
+            Input::assumption("working inventory (days)", d, "given on the command line");
+    }
+    let runner = FlowRunner::new(&world, &a.sector, &a.region, &opts)?;
+    let kinds = if a.kinds.is_empty() {
+        vec![NodeKind::Facility, NodeKind::CountryStage, NodeKind::Lane]
+    } else {
+        a.kinds.clone()
+    };
+    let nodes = candidates(
+        &world,
+        kinds.contains(&NodeKind::Facility),
+        kinds.contains(&NodeKind::CountryStage),
+        kinds.contains(&NodeKind::Lane),
+    );
+    let mut cfg = SweepConfig::new(a.duration, a.runs, a.seed);
+    if let Some(v) = a.unit_value {
+        cfg.unit_value = Input::assumption("value per unit", v, "given on the command line");
+    }
+    let pb = indicatif::ProgressBar::new(nodes.len() as u64);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("knock-outs {bar:40} {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut results = sweep(&runner, &nodes, &cfg, &mut |done| {
+        pb.set_position(done as u64)
+    })?;
+    pb.finish_and_clear();
+    let top = a.top.min(results.len());
+    let region_name = world
+        .regions
+        .lookup(&a.region)
+        .map(|r| world.regions.get(r).name.clone())
+        .or_else(|| {
+            let code = a.region.parse().ok()?;
+            world.country(code).map(|c| c.name.clone())
+        })
+        .unwrap_or_else(|| a.region.clone());
+    let sector_name = chokepoint_analysis::flow::resolve_sector(&world, &a.sector)
+        .map(|s| world.sectors.get(s).name.clone())
+        .unwrap_or_else(|| a.sector.clone());
+    annotate(
+        &world,
+        &mut results[..top],
+        &format!("{region_name}'s {sector_name} supply"),
+    );
+    let unit = runner.unit();
+    if a.format == Format::Json {
+        print_json(&ChokepointReport {
+            sector: runner.sector.clone(),
+            region: a.region.clone(),
+            duration_days: a.duration,
+            runs: a.runs,
+            seed: a.seed,
+            unit,
+            runner: RUNNER,
+            notes: &runner.notes,
+            nodes_knocked_out: nodes.len(),
+            top: &results[..top],
+        })?;
+        return Ok(0);
+    }
+    let days = |d: Option<f64>| d.map_or_else(|| "indefinite".to_string(), |x| format!("{x:.0}"));
+    let mut t = Table::new(&[
+        "rank", "node", "kind", "lost", "lost %", "95% CI", "value", "TTS d", "TTR d", "at risk",
+        "REI", "why",
+    ]);
+    for (k, r) in results[..top].iter().enumerate() {
+        t.push(vec![
+            (k + 1).to_string(),
+            r.label.clone(),
+            r.kind.to_string(),
+            format!("{:.1}", r.lost.mean),
+            pct(r.lost_share),
+            format!("{:.1}..{:.1}", r.lost.ci_low, r.lost.ci_high),
+            r.lost_value
+                .map_or_else(|| "not sourced".into(), |v| format!("{:.0}", v.mean)),
+            days(r.tts_days),
+            format!("{:.0}", r.ttr_days),
+            if r.at_risk { "yes" } else { "no" }.into(),
+            r.rei.map_or_else(|| "n/a".into(), |x| format!("{x:.2}")),
+            r.reasons.join("; "),
+        ]);
+    }
+    emit(&t, a.format)?;
+    if a.format == Format::Table {
+        println!(
+            "\n{} nodes knocked out for {} days, {} runs each, seed {}; lost output in {}.",
+            nodes.len(),
+            a.duration,
+            a.runs,
+            a.seed,
+            unit
+        );
+        println!("Runner: {RUNNER}.");
+        for n in &runner.notes {
+            println!("Note: {n}.");
+        }
+    }
+    Ok(0)
+}
+
+/// Percent with two decimals; `+ 0.0` turns an empty sum's -0.0 into 0.0 so no "-0.00%" prints.
+fn pct(x: f64) -> String {
+    crate::output::pct(x + 0.0)
+}
