@@ -45,8 +45,17 @@ fn allowed_internal() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("chokepoint-rules", &["chokepoint-core"][..]),
         ("chokepoint-sim", &["chokepoint-core"][..]),
         (
-            "chokepoint-analysis",
+            "chokepoint-scenario",
             &["chokepoint-core", "chokepoint-sim", "chokepoint-rules"][..],
+        ),
+        (
+            "chokepoint-analysis",
+            &[
+                "chokepoint-core",
+                "chokepoint-sim",
+                "chokepoint-rules",
+                "chokepoint-scenario",
+            ][..],
         ),
         (
             "chokepoint-data",

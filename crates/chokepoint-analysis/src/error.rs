@@ -19,6 +19,8 @@ pub enum AnalysisError {
     NoEndProduct { sector: String },
     #[error("no facility in the dataset makes `{material}`, the end product of sector `{sector}`")]
     NoSink { sector: String, material: String },
+    #[error("scenario: {0}")]
+    Scenario(String),
     #[error("duration must be at least 1 day; got {0}")]
     ZeroDuration(u32),
     #[error("replications must be at least 1; got {0}")]

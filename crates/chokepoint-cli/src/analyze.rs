@@ -93,6 +93,12 @@ pub enum NodeKind {
     Lane,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RunnerKind {
+    Sim,
+    Flow,
+}
+
 #[derive(Debug, Args)]
 pub struct ChokepointsArgs {
     /// End-use sector (sectors.csv id; `ev` is an alias of `nev`).
@@ -116,6 +122,14 @@ pub struct ChokepointsArgs {
     /// Which nodes to knock out (default: all three kinds).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub kinds: Vec<NodeKind>,
+    /// Which engine measures a knock-out: `sim` runs the simulator (baseline scenario plus an
+    /// outage, Monte Carlo with common random numbers); `flow` is the fast deterministic flow
+    /// model.
+    #[arg(long, value_enum, default_value_t = RunnerKind::Sim)]
+    pub runner: RunnerKind,
+    /// Days simulated after the outage ends (sim runner), so slow recoveries count.
+    #[arg(long, default_value_t = 90)]
+    pub recovery_days: u32,
     /// Ignore stockpiles (the raw structural exposure).
     #[arg(long)]
     pub no_stockpiles: bool,
@@ -422,7 +436,8 @@ struct ChokepointReport<'a> {
     top: &'a [NodeResult],
 }
 
-const RUNNER: &str = "deterministic flow stand-in (chokepoint_analysis::flow); the simulator-backed runner replaces it when wired — until then every replication is equal and intervals have zero width";
+const FLOW_RUNNER: &str = "deterministic flow model (chokepoint_analysis::flow): every replication is equal, so intervals have zero width";
+const SIM_RUNNER: &str = "simulator (chokepoint_analysis::sim_runner): the bundled baseline scenario plus an outage of each node, Monte Carlo with common random numbers; losses are relative to the same replication without the outage";
 
 pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
     if a.runs == 0 {
@@ -438,7 +453,31 @@ pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
         opts.inventory_days =
             Input::assumption("working inventory (days)", d, "given on the command line");
     }
-    let runner = FlowRunner::new(&world, &a.sector, &a.region, &opts)?;
+    let flow_runner = FlowRunner::new(&world, &a.sector, &a.region, &opts)?;
+    let sim_runner = match a.runner {
+        RunnerKind::Flow => None,
+        RunnerKind::Sim => {
+            let (path, text) = crate::simulate::read_scenario("baseline")?;
+            let mut base =
+                chokepoint_scenario::Scenario::parse(&text, &path.display().to_string())?;
+            base.stockpiles = !a.no_stockpiles;
+            let mut r = chokepoint_analysis::sim_runner::SimRunner::new(
+                &world, base, &a.sector, &a.region,
+            )?;
+            r.recovery_days = a.recovery_days;
+            Some(r)
+        }
+    };
+    let runner = &flow_runner;
+    let active: &dyn KnockoutRunner = match &sim_runner {
+        Some(r) => r,
+        None => runner,
+    };
+    let runner_label = if sim_runner.is_some() {
+        SIM_RUNNER
+    } else {
+        FLOW_RUNNER
+    };
     let kinds = if a.kinds.is_empty() {
         vec![NodeKind::Facility, NodeKind::CountryStage, NodeKind::Lane]
     } else {
@@ -459,7 +498,7 @@ pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
         indicatif::ProgressStyle::with_template("knock-outs {bar:40} {pos}/{len} {elapsed}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let mut results = sweep(&runner, &nodes, &cfg, &mut |done| {
+    let mut results = sweep(active, &nodes, &cfg, &mut |done| {
         pb.set_position(done as u64)
     })?;
     pb.finish_and_clear();
@@ -481,7 +520,7 @@ pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
         &mut results[..top],
         &format!("{region_name}'s {sector_name} supply"),
     );
-    let unit = runner.unit();
+    let unit = active.unit();
     if a.format == Format::Json {
         print_json(&ChokepointReport {
             sector: runner.sector.clone(),
@@ -490,7 +529,7 @@ pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
             runs: a.runs,
             seed: a.seed,
             unit,
-            runner: RUNNER,
+            runner: runner_label,
             notes: &runner.notes,
             nodes_knocked_out: nodes.len(),
             top: &results[..top],
@@ -529,7 +568,7 @@ pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
             a.seed,
             unit
         );
-        println!("Runner: {RUNNER}.");
+        println!("Runner: {runner_label}.");
         for n in &runner.notes {
             println!("Note: {n}.");
         }

@@ -8,6 +8,7 @@ mod data_cmd;
 mod licence;
 mod output;
 mod policy;
+mod simulate;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +27,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a scenario (an export control, an embargo, a plant outage) as a Monte Carlo on the
+    /// bundled world: which products stop, when, for how long; what runs short; what stockpiles
+    /// release.
+    Simulate(simulate::SimulateArgs),
+    /// List or show the bundled scenarios.
+    #[command(subcommand)]
+    Scenario(simulate::ScenarioCommand),
     /// Validate and summarise the dataset (bundled, or your directory layered over it).
     #[command(subcommand)]
     Data(data_cmd::DataCommand),
@@ -44,6 +52,8 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Simulate(args) => simulate::run_simulate(args),
+        Command::Scenario(cmd) => simulate::run_scenario_command(cmd),
         Command::Data(cmd) => data_cmd::run(cmd),
         Command::Licence(args) => licence::run(args),
         Command::Policy(args) => policy::run(args),

@@ -92,7 +92,6 @@ impl Table {
     }
 }
 
-#[allow(dead_code)] // used by `simulate`, which lands next
 /// Writes a file atomically: a temporary file in the same directory, then a rename, so a reader
 /// never sees half a file and an earlier version survives a failed write.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

@@ -1,0 +1,431 @@
+//! `chokepoint simulate` and `chokepoint scenario list|show`: run a scenario's Monte Carlo on the
+//! bundled world and write its results.
+//!
+//! Results go to a new run directory, built under a temporary name next to it and renamed into
+//! place at the end, so an interrupted or failed run leaves nothing half-written and never
+//! touches an existing directory.
+
+use crate::output::{Format, Table, write_atomic};
+use anyhow::{Context, Result, bail};
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt32Array};
+use arrow_schema::{DataType, Field, Schema};
+use chokepoint_scenario::{Compiled, Report, Scenario, compile, report, run};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// A scenario file, or the id of a bundled scenario (see `chokepoint scenario list`).
+    pub scenario: String,
+    /// Monte Carlo replications (default: the scenario's `runs`, else 1000).
+    #[arg(long)]
+    pub runs: Option<u32>,
+    /// Master seed; replication r uses the stream (seed, r), so results do not depend on threads.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results are bit-identical for any value.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Write summary.json, replications.csv/.parquet and plants.csv into this new directory
+    /// (it must not exist).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Layer this data directory over the bundled dataset.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenarioCommand {
+    /// List the bundled scenarios.
+    List,
+    /// Show a scenario: its inputs, provenance and the network it compiles to.
+    Show {
+        /// A scenario file or bundled id.
+        scenario: String,
+    },
+}
+
+fn scenario_dir() -> PathBuf {
+    chokepoint_data::bundled_dir().join("scenarios")
+}
+
+/// Resolves a path or a bundled id to (path, text).
+pub(crate) fn read_scenario(arg: &str) -> Result<(PathBuf, String)> {
+    let as_path = PathBuf::from(arg);
+    let path = if as_path.is_file() {
+        as_path
+    } else {
+        let bundled = scenario_dir().join(format!("{arg}.toml"));
+        if !bundled.is_file() {
+            bail!(
+                "no scenario file `{arg}` and no bundled scenario with that id; `chokepoint scenario list` shows the bundled ones"
+            );
+        }
+        bundled
+    };
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok((path, text))
+}
+
+fn load_world(data: Option<&Path>) -> Result<chokepoint_core::World> {
+    match chokepoint_data::load_bundled(data) {
+        Ok(l) => Ok(l.world),
+        Err(d) => {
+            for x in d.0.iter().take(20) {
+                eprintln!("{x}");
+            }
+            bail!(
+                "the dataset has {} error(s); run `chokepoint data check` for all of them",
+                d.error_count()
+            )
+        }
+    }
+}
+
+pub fn run_scenario_command(cmd: ScenarioCommand) -> Result<i32> {
+    match cmd {
+        ScenarioCommand::List => {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(scenario_dir())
+                .with_context(|| format!("reading {}", scenario_dir().display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            entries.sort();
+            let mut t = Table::new(&["id", "start", "days", "title"]);
+            for p in entries {
+                let text = std::fs::read_to_string(&p)?;
+                match Scenario::parse(&text, &p.display().to_string()) {
+                    Ok(s) => t.push(vec![
+                        s.id,
+                        s.start.to_string(),
+                        s.horizon_days.to_string(),
+                        s.title,
+                    ]),
+                    Err(e) => t.push(vec![
+                        p.display().to_string(),
+                        String::new(),
+                        String::new(),
+                        format!("INVALID: {e}"),
+                    ]),
+                }
+            }
+            print!("{}", t.render());
+            Ok(0)
+        }
+        ScenarioCommand::Show { scenario } => {
+            let (path, text) = read_scenario(&scenario)?;
+            let file = path.display().to_string();
+            let s = match Scenario::parse(&text, &file) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(2);
+                }
+            };
+            let world = load_world(None)?;
+            let c = match compile(&world, &s, &file) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(2);
+                }
+            };
+            println!("{} — {}\n{}\n", s.id, s.title, s.description.trim());
+            println!(
+                "start {}  horizon {} days  file {}",
+                s.start, s.horizon_days, file
+            );
+            println!(
+                "network: {} nodes, {} edges, {} sinks, {} stockpiles",
+                c.network.node_count(),
+                c.network.edge_count(),
+                c.sinks.len(),
+                c.stockpiles.len()
+            );
+            println!("\nsources: {}", s.provenance.sources.join(", "));
+            for a in s.provenance.assumptions.iter().chain(&c.assumptions) {
+                println!("assumption: {a}");
+            }
+            for w in &c.warnings {
+                println!("warning: {w}");
+            }
+            Ok(0)
+        }
+    }
+}
+
+pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
+    let (path, text) = read_scenario(&args.scenario)?;
+    let file = path.display().to_string();
+    let scenario = match Scenario::parse(&text, &file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    };
+    if let Some(out) = &args.out
+        && out.exists()
+    {
+        eprintln!(
+            "error: --out: run directory {} already exists; choose a new one (results are never merged into an old run)",
+            out.display()
+        );
+        return Ok(2);
+    }
+    if args.runs == Some(0) {
+        eprintln!("error: --runs: expected at least 1 replication");
+        return Ok(2);
+    }
+    if args.threads == Some(0) {
+        eprintln!("error: --threads: expected at least 1 thread");
+        return Ok(2);
+    }
+    let world = load_world(args.data.as_deref())?;
+    let compiled = match compile(&world, &scenario, &file) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    };
+    let runs = args.runs.or(scenario.runs).unwrap_or(1000);
+    let seed = args.seed.or(scenario.seed).unwrap_or(0);
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = args.threads {
+        pool = pool.num_threads(t);
+    }
+    let pool = pool.build().context("starting the worker threads")?;
+
+    let bar = ProgressBar::new(u64::from(runs));
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {pos}/{len} replications ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message(scenario.id.clone());
+    let started = std::time::Instant::now();
+    let mc = pool.install(|| run(&compiled, runs, seed, &|| bar.inc(1)));
+    bar.finish_and_clear();
+    let mc = match mc {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {file}: {e}");
+            return Ok(2);
+        }
+    };
+    let elapsed = started.elapsed();
+    let rep = report(&world, &scenario, &compiled, &mc, seed);
+
+    if let Some(out) = &args.out {
+        write_run_dir(out, &rep, &compiled, &mc)?;
+        eprintln!("wrote {}", out.display());
+    }
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&rep)?),
+        Format::Csv => sectors_table(&rep).to_csv(&mut std::io::stdout())?,
+        Format::Table => print_report(&rep, &compiled, elapsed),
+    }
+    Ok(0)
+}
+
+fn fmt_summary(s: &chokepoint_scenario::report::Summary, digits: usize) -> String {
+    format!("{:.d$} [{:.d$}, {:.d$}]", s.mean, s.p5, s.p95, d = digits)
+}
+
+fn sectors_table(r: &Report) -> Table {
+    let mut t = Table::new(&[
+        "sector",
+        "country",
+        "demand",
+        "lost (mean [P5, P95])",
+        "lost share",
+        "P(short)",
+    ]);
+    for s in &r.sectors {
+        t.push(vec![
+            s.sector.clone(),
+            s.country.clone(),
+            format!("{:.0}", s.demand_units),
+            fmt_summary(&s.lost_units, 0),
+            format!("{:.2}%", s.lost_share.mean * 100.0),
+            format!("{:.2}", s.probability_short),
+        ]);
+    }
+    t
+}
+
+fn print_report(r: &Report, c: &Compiled, elapsed: std::time::Duration) {
+    println!("{} — {}", r.scenario, r.title);
+    println!(
+        "{} replications x {} days from {} (seed {}), {} nodes, {} edges, {:.2} s\n",
+        r.runs,
+        r.horizon_days,
+        r.start,
+        r.seed,
+        c.network.node_count(),
+        c.network.edge_count(),
+        elapsed.as_secs_f64()
+    );
+    println!("Lost end-product output by sector and country (units over the horizon):");
+    print!("{}", sectors_table(r).render());
+    if r.plants.is_empty() {
+        println!("\nNo facility ran short.");
+    } else {
+        println!(
+            "\nFacilities that ran short (first short day and days short, over replications with a shortage):"
+        );
+        let mut t = Table::new(&[
+            "node",
+            "country",
+            "stage",
+            "P(short)",
+            "first short day",
+            "days short",
+        ]);
+        for p in r.plants.iter().take(15) {
+            t.push(vec![
+                p.node.clone(),
+                p.country.clone(),
+                p.stage.clone(),
+                format!("{:.2}", p.probability_short),
+                format!("{:.0}", p.first_short_day.p50),
+                fmt_summary(&p.days_short, 0),
+            ]);
+        }
+        print!("{}", t.render());
+        if r.plants.len() > 15 {
+            println!(
+                "... and {} more (use --format json or --out)",
+                r.plants.len() - 15
+            );
+        }
+    }
+    if !r.stockpiles.is_empty() {
+        println!("\nStockpile releases (units of the stockpiled material):");
+        let mut t = Table::new(&["stockpile", "released (mean [P5, P95])"]);
+        for s in &r.stockpiles {
+            t.push(vec![s.stockpile.clone(), fmt_summary(&s.released, 1)]);
+        }
+        print!("{}", t.render());
+    }
+    println!(
+        "\n{} derived assumptions and {} network warnings apply (see `chokepoint scenario show {}` or summary.json).",
+        r.assumptions.len(),
+        r.warnings.len(),
+        r.scenario
+    );
+}
+
+/// Writes the run directory under a temporary sibling name, then renames it into place.
+fn write_run_dir(
+    out: &Path,
+    rep: &Report,
+    c: &Compiled,
+    mc: &chokepoint_sim::McResult,
+) -> Result<()> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".chokepoint-run-")
+        .tempdir_in(parent)?;
+    write_atomic(
+        &tmp.path().join("summary.json"),
+        serde_json::to_string_pretty(rep)?.as_bytes(),
+    )?;
+
+    // Per-replication lost output per sink: one row per (replication, sector, country).
+    let (mut rep_col, mut sector_col, mut country_col, mut lost_col) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (r, summary) in mc.replications.iter().enumerate() {
+        for (k, sink) in c.sinks.iter().enumerate() {
+            rep_col.push(u32::try_from(r).unwrap_or(u32::MAX));
+            sector_col.push(sink.sector.clone());
+            country_col.push(sink.country.to_string());
+            lost_col.push(summary.lost_output[k]);
+        }
+    }
+    let mut csv_out = Vec::new();
+    {
+        let mut w = csv::Writer::from_writer(&mut csv_out);
+        w.write_record(["replication", "sector", "country", "lost_units"])?;
+        for i in 0..rep_col.len() {
+            w.write_record([
+                rep_col[i].to_string(),
+                sector_col[i].clone(),
+                country_col[i].clone(),
+                lost_col[i].to_string(),
+            ])?;
+        }
+        w.flush()?;
+    }
+    write_atomic(&tmp.path().join("replications.csv"), &csv_out)?;
+
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("replication", DataType::UInt32, false),
+        Field::new("sector", DataType::Utf8, false),
+        Field::new("country", DataType::Utf8, false),
+        Field::new("lost_units", DataType::Float64, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(UInt32Array::from(rep_col)) as ArrayRef,
+            Arc::new(StringArray::from(sector_col)),
+            Arc::new(StringArray::from(country_col)),
+            Arc::new(Float64Array::from(lost_col)),
+        ],
+    )?;
+    let mut pq = Vec::new();
+    {
+        let mut w = parquet::arrow::ArrowWriter::try_new(&mut pq, schema, None)?;
+        w.write(&batch)?;
+        w.close()?;
+    }
+    write_atomic(&tmp.path().join("replications.parquet"), &pq)?;
+
+    let mut plants = Vec::new();
+    {
+        let mut w = csv::Writer::from_writer(&mut plants);
+        w.write_record([
+            "node",
+            "facility",
+            "country",
+            "stage",
+            "probability_short",
+            "first_short_day_p50",
+            "days_short_mean",
+            "days_short_p95",
+        ])?;
+        for p in &rep.plants {
+            w.write_record([
+                p.node.clone(),
+                p.facility.clone(),
+                p.country.clone(),
+                p.stage.clone(),
+                p.probability_short.to_string(),
+                p.first_short_day.p50.to_string(),
+                p.days_short.mean.to_string(),
+                p.days_short.p95.to_string(),
+            ])?;
+        }
+        w.flush()?;
+    }
+    write_atomic(&tmp.path().join("plants.csv"), &plants)?;
+
+    let tmp_path = tmp.keep();
+    std::fs::rename(&tmp_path, out)
+        .with_context(|| format!("moving the finished run into {}", out.display()))?;
+    Ok(())
+}

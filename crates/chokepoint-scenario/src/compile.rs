@@ -1,0 +1,1015 @@
+//! Compiles a `World` and a [`Scenario`] into a simulation network.
+//!
+//! One kernel node per (facility, output material). Lanes become edges into the customer's input
+//! slot for that material, with the recipe's input per unit of output as BOM and the contracted
+//! share as order share. A multi-output recipe (co-production at separation) becomes a leader
+//! node (its largest output) and co-product members in the recipe's fixed proportions. Mines are
+//! capacity-limited external supply. Capacities are annual figures / 365 per day, switched on
+//! and off by the facility's start and end dates and ramped linearly over its ramp-up days.
+//!
+//! Two derived quantities make a dataset of annual capacities into a daily pull system, and both
+//! are modelling assumptions reported in [`Compiled::assumptions`]:
+//! * **regional split of sector demand.** The dataset gives sector demand for the world; it is
+//!   spread over the assembly nodes that make the sector's end product in proportion to the
+//!   output each could reach if every upstream plant ran at capacity and split its output over
+//!   its customers by their contracted shares (a capacity push through the lane network);
+//! * **baseline flows.** Sink demand is pulled upstream through BOMs and contracted shares
+//!   (co-production leaders run for their most needed output); each node's base-stock level is
+//!   (longest inbound lead time + days of cover) x its baseline daily flow.
+//!
+//! Invariant: every element of the scenario that names something in the world (facility,
+//! material, element, country, stage, sector) is resolved here or reported as an error naming
+//! the scenario field; nothing is silently ignored.
+
+use crate::spec::{DisruptionKind as SK, RationingRule, Scenario, ScenarioError, Selector};
+use chokepoint_core::facility::{FacilityId, FacilityStatus, LaneId, Stage};
+use chokepoint_core::material::{MaterialForm, MaterialId};
+use chokepoint_core::stockpile::ReleaseTrigger;
+use chokepoint_core::{CountryCode, Element, World};
+use chokepoint_sim::{
+    BaseStock, Capacity, Demand, DisruptionKind, DisruptionProcess, DisruptionSpec, EdgeSpec,
+    LicenceSpec, Network, NetworkBuilder, NodeId, NodeSpec, Rationing, StockpileSpec, Supply,
+    Target,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// What a kernel node stands for.
+#[derive(Debug, Clone)]
+pub struct NodeMeta {
+    pub name: String,
+    /// `None` for stockpile nodes.
+    pub facility: Option<FacilityId>,
+    pub material: MaterialId,
+    pub country: CountryCode,
+    pub stage: Stage,
+    /// Baseline daily flow (units of the material per day).
+    pub baseline_per_day: f64,
+    /// Dataset stockpile key, for stockpile nodes.
+    pub stockpile: Option<String>,
+}
+
+/// A sink: an end-product node with external demand.
+#[derive(Debug, Clone)]
+pub struct SinkMeta {
+    pub node: NodeId,
+    pub sector: String,
+    pub sector_name: String,
+    pub country: CountryCode,
+    pub units_per_day: f64,
+}
+
+/// What a kernel edge stands for.
+#[derive(Debug, Clone)]
+pub struct EdgeMeta {
+    pub lane: Option<LaneId>,
+    pub from_country: CountryCode,
+    pub to_country: CountryCode,
+    pub material: MaterialId,
+}
+
+#[derive(Debug)]
+pub struct Compiled {
+    pub network: Network,
+    pub nodes: Vec<NodeMeta>,
+    /// In [`Network::sinks`] order.
+    pub sinks: Vec<SinkMeta>,
+    pub edges: Vec<EdgeMeta>,
+    /// Dataset stockpile keys, in [`Network::stockpile_nodes`] order.
+    pub stockpiles: Vec<String>,
+    pub horizon: u32,
+    /// Derived inputs the results depend on, stated for the report.
+    pub assumptions: Vec<String>,
+    /// Things in the world the network could not use (an input without a supplier, ...).
+    pub warnings: Vec<String>,
+}
+
+fn invalid(file: &str, field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+    ScenarioError::Invalid {
+        file: file.to_string(),
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+struct Plan {
+    /// (facility, material) -> the nodes making it (one per recipe route).
+    index: HashMap<(FacilityId, MaterialId), Vec<usize>>,
+    nodes: Vec<NodeMeta>,
+    /// Per node: the recipe inputs per unit of the node's output (empty for members and mines).
+    inputs: Vec<Vec<(MaterialId, f64)>>,
+    /// (leader, member, ratio)
+    coproducts: Vec<(usize, usize, f64)>,
+    /// Per node: annual capacity in units of the node's output (shared by a facility's routes).
+    capacity: Vec<Option<f64>>,
+    is_mine: Vec<bool>,
+    /// (supplier node, customer node, lane, bom, weight = the lane's contracted share)
+    links: Vec<(usize, usize, LaneId, f64, f64)>,
+}
+
+fn plan(world: &World, warnings: &mut Vec<String>) -> Plan {
+    let mut p = Plan {
+        index: HashMap::new(),
+        nodes: Vec::new(),
+        inputs: Vec::new(),
+        coproducts: Vec::new(),
+        capacity: Vec::new(),
+        is_mine: Vec::new(),
+        links: Vec::new(),
+    };
+    let add = |p: &mut Plan, fid: FacilityId, m: MaterialId, route: usize| -> usize {
+        let f = world.facilities.get(fid);
+        let i = p.nodes.len();
+        let name = if route == 0 {
+            format!("{}:{}", f.key, world.materials.get(m).key)
+        } else {
+            format!("{}#{}:{}", f.key, route + 1, world.materials.get(m).key)
+        };
+        p.nodes.push(NodeMeta {
+            name,
+            facility: Some(fid),
+            material: m,
+            country: f.country,
+            stage: f.stage,
+            baseline_per_day: 0.0,
+            stockpile: None,
+        });
+        p.inputs.push(Vec::new());
+        p.capacity.push(f.capacity_for(m));
+        p.is_mine.push(false);
+        p.index.entry((fid, m)).or_default().push(i);
+        i
+    };
+    for (fid, f) in world.facilities.iter() {
+        // Each recipe is a route: a plant fed with several ores runs one process per feed, and
+        // their outputs are pooled downstream (see `edge shares`).
+        for (route, rid) in f.recipes.iter().enumerate() {
+            let r = world.recipes.get(*rid);
+            let Some((leader_m, leader_q)) = r
+                .outputs
+                .iter()
+                .max_by(|a, b| a.quantity.total_cmp(&b.quantity))
+                .map(|l| (l.material, l.quantity))
+            else {
+                continue;
+            };
+            if leader_q <= 0.0 {
+                continue;
+            }
+            let leader = add(&mut p, fid, leader_m, route);
+            p.is_mine[leader] = world.is_extraction(r);
+            p.inputs[leader] = r
+                .inputs
+                .iter()
+                .map(|l| (l.material, l.quantity / leader_q))
+                .collect();
+            for out in r
+                .outputs
+                .iter()
+                .filter(|o| o.material != leader_m && o.quantity > 0.0)
+            {
+                let member = add(&mut p, fid, out.material, route);
+                p.coproducts.push((leader, member, out.quantity / leader_q));
+            }
+        }
+        // Capacities for outputs no recipe makes (a mine given only as capacity).
+        for c in &f.capacities {
+            if !p.index.contains_key(&(fid, c.material)) && f.stage == Stage::Mining {
+                let i = add(&mut p, fid, c.material, 0);
+                p.is_mine[i] = true;
+            }
+        }
+    }
+    // A co-production leader's capacity: the tightest of its outputs' capacities, in leader units.
+    for &(leader, member, ratio) in &p.coproducts {
+        if let Some(cap_m) = p.capacity[member] {
+            let as_leader = cap_m / ratio;
+            p.capacity[leader] = Some(p.capacity[leader].map_or(as_leader, |c| c.min(as_leader)));
+        }
+    }
+    for (lid, lane) in world.lanes.iter() {
+        let Some(suppliers) = p.index.get(&(lane.from, lane.material)).cloned() else {
+            warnings.push(format!(
+                "lane `{}`: supplier makes no `{}` in the network",
+                lane.key,
+                world.materials.get(lane.material).key
+            ));
+            continue;
+        };
+        let customers: Vec<(usize, f64)> = (0..p.nodes.len())
+            .filter(|&i| p.nodes[i].facility == Some(lane.to))
+            .filter_map(|i| {
+                p.inputs[i]
+                    .iter()
+                    .find(|(m, _)| *m == lane.material)
+                    .map(|(_, bom)| (i, *bom))
+            })
+            .collect();
+        if customers.is_empty() {
+            warnings.push(format!(
+                "lane `{}`: customer has no recipe using `{}`",
+                lane.key,
+                world.materials.get(lane.material).key
+            ));
+        }
+        for &s in &suppliers {
+            for &(c, bom) in &customers {
+                p.links
+                    .push((s, c, lid, bom, lane.contracted_share.fraction()));
+            }
+        }
+    }
+    p
+}
+
+/// Topological order of plan nodes (suppliers first). Nodes on a cycle come last, in index
+/// order.
+fn topo(p: &Plan) -> Vec<usize> {
+    let n = p.nodes.len();
+    let mut indeg = vec![0usize; n];
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &(s, c, ..) in &p.links {
+        out[s].push(c);
+        indeg[c] += 1;
+    }
+    // Members depend on their leader.
+    for &(l, m, _) in &p.coproducts {
+        out[l].push(m);
+        indeg[m] += 1;
+    }
+    let mut order = Vec::with_capacity(n);
+    let mut ready: Vec<usize> = (0..n).filter(|&i| indeg[i] == 0).rev().collect();
+    while let Some(i) = ready.pop() {
+        order.push(i);
+        for &c in &out[i] {
+            indeg[c] -= 1;
+            if indeg[c] == 0 {
+                ready.push(c);
+            }
+        }
+    }
+    if order.len() < n {
+        let seen: std::collections::HashSet<usize> = order.iter().copied().collect();
+        order.extend((0..n).filter(|i| !seen.contains(i)));
+    }
+    order
+}
+
+/// Capacity push: each node's output with every plant at capacity, each supplier dividing its
+/// output over its customers in proportion to the lanes' contracted shares, each process limited
+/// by its scarcest input. A facility's capacity for a material is shared by its routes (first
+/// pass: split by uncapped reach; second pass: capped). `available` scales each node's capacity
+/// (0 for a plant not yet open at the scenario start). Returns (node potential, link flows).
+fn capacity_push(p: &Plan, order: &[usize], available: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let n = p.nodes.len();
+    let member_of: HashMap<usize, (usize, f64)> =
+        p.coproducts.iter().map(|&(l, m, r)| (m, (l, r))).collect();
+    let mut out_weight = vec![0.0; n];
+    for &(s, _, _, _, w) in &p.links {
+        out_weight[s] += w;
+    }
+    let mut out_links: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (k, &(s, ..)) in p.links.iter().enumerate() {
+        out_links[s].push(k);
+    }
+    let pass = |cap_share: &[f64]| {
+        let mut potential = vec![0.0; n];
+        let mut flow = vec![0.0; p.links.len()];
+        let mut inflow: Vec<HashMap<MaterialId, f64>> = vec![HashMap::new(); n];
+        for &i in order {
+            let cap = p.capacity[i].map_or(f64::INFINITY, |c| c * cap_share[i]) * available[i];
+            let made = if p.is_mine[i] {
+                cap
+            } else if let Some(&(leader, ratio)) = member_of.get(&i) {
+                potential[leader] * ratio
+            } else if p.inputs[i].is_empty() {
+                0.0
+            } else {
+                p.inputs[i]
+                    .iter()
+                    .map(|(m, bom)| inflow[i].get(m).copied().unwrap_or(0.0) / bom)
+                    .fold(f64::INFINITY, f64::min)
+                    .min(cap)
+            };
+            potential[i] = if made.is_finite() { made } else { 0.0 };
+            if out_weight[i] > 0.0 {
+                for &k in &out_links[i] {
+                    let (_, c, _, _, w) = p.links[k];
+                    flow[k] = potential[i] * w / out_weight[i];
+                    *inflow[c].entry(p.nodes[i].material).or_default() += flow[k];
+                }
+            }
+        }
+        (potential, flow)
+    };
+    // Pass 1 gives each route its reach with the whole facility capacity; pass 2 shares it.
+    let (reach, _) = pass(&vec![1.0; n]);
+    let mut cap_share = vec![1.0; n];
+    for routes in p.index.values() {
+        if routes.len() > 1 {
+            let total: f64 = routes.iter().map(|&i| reach[i]).sum();
+            for &i in routes {
+                cap_share[i] = if total > 0.0 {
+                    reach[i] / total
+                } else {
+                    1.0 / routes.len() as f64
+                };
+            }
+        }
+    }
+    pass(&cap_share)
+}
+
+fn selector_countries(
+    list: &[String],
+    file: &str,
+    field: &str,
+    world: &World,
+) -> Result<Vec<CountryCode>, ScenarioError> {
+    list.iter()
+        .map(|c| {
+            let code: CountryCode =
+                c.parse()
+                    .map_err(|e: chokepoint_core::geo::BadCountryCode| {
+                        invalid(file, field, e.to_string())
+                    })?;
+            if world.country(code).is_none() {
+                return Err(invalid(
+                    file,
+                    field,
+                    format!("country `{code}` is not in the dataset"),
+                ));
+            }
+            Ok(code)
+        })
+        .collect()
+}
+
+struct LaneFilter {
+    from: Vec<CountryCode>,
+    to: Vec<CountryCode>,
+    not_to: Vec<CountryCode>,
+    materials: Vec<MaterialId>,
+    elements: Vec<Element>,
+    forms: Vec<MaterialForm>,
+}
+
+impl LaneFilter {
+    fn new(s: &Selector, file: &str, field: &str, world: &World) -> Result<Self, ScenarioError> {
+        let materials = s
+            .materials
+            .iter()
+            .map(|m| {
+                world.materials.lookup(m).ok_or_else(|| {
+                    invalid(
+                        file,
+                        format!("{field}.materials"),
+                        format!("material `{m}` is not in the dataset"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let elements = s
+            .elements
+            .iter()
+            .map(|e| {
+                e.parse::<Element>()
+                    .map_err(|err| invalid(file, format!("{field}.elements"), err.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let forms = s
+            .forms
+            .iter()
+            .map(|f| parse_form(f).ok_or_else(|| invalid(file, format!("{field}.forms"), format!("unknown form `{f}`; expected e.g. separated-oxide, metal, alloy, magnet"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            from: selector_countries(
+                &s.from_countries,
+                file,
+                &format!("{field}.from_countries"),
+                world,
+            )?,
+            to: selector_countries(
+                &s.to_countries,
+                file,
+                &format!("{field}.to_countries"),
+                world,
+            )?,
+            not_to: selector_countries(
+                &s.not_to_countries,
+                file,
+                &format!("{field}.not_to_countries"),
+                world,
+            )?,
+            materials,
+            elements,
+            forms,
+        })
+    }
+
+    fn matches(&self, world: &World, from: CountryCode, to: CountryCode, m: MaterialId) -> bool {
+        let mat = world.materials.get(m);
+        (self.from.is_empty() || self.from.contains(&from))
+            && (self.to.is_empty() || self.to.contains(&to))
+            && !self.not_to.contains(&to)
+            && (self.materials.is_empty() || self.materials.contains(&m))
+            && (self.elements.is_empty() || self.elements.iter().any(|e| mat.content.get(*e) > 0.0))
+            && (self.forms.is_empty() || self.forms.contains(&mat.form))
+    }
+}
+
+fn parse_form(s: &str) -> Option<MaterialForm> {
+    Some(match s {
+        "ore" => MaterialForm::Ore,
+        "concentrate" => MaterialForm::Concentrate,
+        "mixed-compound" => MaterialForm::MixedCompound,
+        "separated-oxide" => MaterialForm::SeparatedOxide,
+        "metal" => MaterialForm::Metal,
+        "alloy" => MaterialForm::Alloy,
+        "magnet" => MaterialForm::Magnet,
+        "component" => MaterialForm::Component,
+        "end-product" => MaterialForm::EndProduct,
+        _ => return None,
+    })
+}
+
+fn rationing_of(r: RationingRule) -> Rationing {
+    match r {
+        RationingRule::InOrder => Rationing::InOrder,
+        RationingRule::ProRata => Rationing::ProRata,
+        RationingRule::DomesticFirst => Rationing::DomesticFirst,
+        RationingRule::SectorPriority => Rationing::SectorPriority,
+    }
+}
+
+/// Compiles `scenario` on `world`. `file` names the scenario in error messages.
+pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compiled, ScenarioError> {
+    let mut warnings = Vec::new();
+    let mut assumptions = Vec::new();
+    let p = plan(world, &mut warnings);
+    let order = topo(&p);
+    let n = p.nodes.len();
+    let horizon = u32::try_from(scenario.horizon_days)
+        .map_err(|_| invalid(file, "horizon_days", "too long"))?;
+
+    // ---- rationing and inventory settings, resolved up front so errors surface early.
+    let mut rationing: HashMap<CountryCode, Rationing> = HashMap::new();
+    let mut default_rationing = Rationing::ProRata;
+    for (k, r) in &scenario.rationing {
+        if k == "default" {
+            default_rationing = rationing_of(*r);
+        } else {
+            let c = selector_countries(
+                std::slice::from_ref(k),
+                file,
+                &format!("rationing.{k}"),
+                world,
+            )?;
+            rationing.insert(c[0], rationing_of(*r));
+        }
+    }
+    let mut cover_by_stage: HashMap<Stage, f64> = HashMap::new();
+    for (stage, d) in &scenario.inventory.by_stage {
+        let st: Stage = stage
+            .parse()
+            .map_err(|e: chokepoint_core::facility::UnknownStage| {
+                invalid(file, format!("inventory.by_stage.{stage}"), e.to_string())
+            })?;
+        cover_by_stage.insert(st, *d);
+    }
+    for sector in scenario.unit_value_usd.keys() {
+        if world.sectors.lookup(sector).is_none() {
+            return Err(invalid(
+                file,
+                format!("unit_value_usd.{sector}"),
+                format!("sector `{sector}` is not in the dataset"),
+            ));
+        }
+    }
+
+    // ---- sinks: sector demand placed on end-product nodes, scaled to what the network reaches.
+    // Plants count with what they have on the first day: one opening later adds slack, it does
+    // not carry baseline demand.
+    let available: Vec<f64> = p
+        .nodes
+        .iter()
+        .map(|m| {
+            let Some(f) = m.facility.map(|f| world.facilities.get(f)) else {
+                return 1.0;
+            };
+            if matches!(
+                f.status,
+                FacilityStatus::Planned | FacilityStatus::Construction | FacilityStatus::Closed
+            ) && f.start.is_none()
+            {
+                0.0
+            } else {
+                f.availability_on(scenario.start)
+            }
+        })
+        .collect();
+    let (potential, flow) = capacity_push(&p, &order, &available);
+    let year = scenario
+        .demand_year
+        .or_else(|| world.demand.values().map(|d| d.year).max());
+    let mut sink_demand: BTreeMap<usize, (String, String, f64)> = BTreeMap::new();
+    for d in world.demand.values().filter(|d| Some(d.year) == year) {
+        let sector = world.sectors.get(d.sector);
+        let (Some(product), Some(units)) = (sector.end_product, d.units) else {
+            continue;
+        };
+        let region = world
+            .regions
+            .lookup(&d.region)
+            .map(|r| world.regions.get(r));
+        let in_region = |c: CountryCode| match region {
+            Some(r) => r.contains(c),
+            None => d.region == c.as_str(),
+        };
+        let candidates: Vec<usize> = (0..n)
+            .filter(|&i| p.nodes[i].material == product && in_region(p.nodes[i].country))
+            .collect();
+        // Potentials are annual, like capacities.
+        let reach: f64 = candidates.iter().map(|&i| potential[i]).sum::<f64>();
+        if candidates.is_empty() || reach <= 0.0 {
+            warnings.push(format!(
+                "demand `{}`: no node in {} can make `{}`; demand left out",
+                d.key,
+                d.region,
+                world.materials.get(product).key
+            ));
+            continue;
+        }
+        // Demand above what the network reaches would be a shortage in every scenario, which
+        // would hide the effect of a disruption: it is capped and the cap is reported.
+        let cap = scenario.inventory.max_utilisation;
+        let scale = (units / reach).min(cap);
+        if units > reach * cap {
+            assumptions.push(format!(
+                "demand `{}`: the modelled network reaches {:.0} of {:.0} units/yr ({:.1}%); simulated demand is capped at {:.0}% of its reach",
+                d.key, reach, units, 100.0 * reach / units, 100.0 * cap
+            ));
+        }
+        for &i in &candidates {
+            let e = sink_demand
+                .entry(i)
+                .or_insert((sector.key.clone(), sector.name.clone(), 0.0));
+            e.2 += potential[i] * scale / 365.0;
+        }
+        if candidates.len() > 1 {
+            assumptions.push(format!(
+                "demand `{}` ({} units/yr, {}) split over {} assembly nodes by their capacity-push reach: {}",
+                d.key,
+                units,
+                d.region,
+                candidates.len(),
+                candidates
+                    .iter()
+                    .map(|&i| format!("{} {:.1}%", p.nodes[i].name, 100.0 * potential[i] / reach))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+
+    // ---- order shares per input slot, from the capacity-push flows (a customer buys from its
+    // suppliers in the proportions their output reaches it).
+    let mut slot_flow: HashMap<(usize, MaterialId), f64> = HashMap::new();
+    let mut slot_links: HashMap<(usize, MaterialId), usize> = HashMap::new();
+    for (k, &(s, c, ..)) in p.links.iter().enumerate() {
+        *slot_flow.entry((c, p.nodes[s].material)).or_default() += flow[k];
+        *slot_links.entry((c, p.nodes[s].material)).or_default() += 1;
+    }
+    let link_share: Vec<f64> = p
+        .links
+        .iter()
+        .enumerate()
+        .map(|(k, &(s, c, ..))| {
+            let key = (c, p.nodes[s].material);
+            let total = slot_flow[&key];
+            if total > 0.0 {
+                flow[k] / total
+            } else {
+                1.0 / slot_links[&key] as f64
+            }
+        })
+        .collect();
+
+    // ---- baseline flows: pull sink demand upstream through BOMs and order shares.
+    let mut required = vec![0.0; n];
+    for (&i, (_, _, per_day)) in &sink_demand {
+        required[i] += per_day;
+    }
+    let leader_of: HashMap<usize, (usize, f64)> =
+        p.coproducts.iter().map(|&(l, m, r)| (m, (l, r))).collect();
+    for &i in order.iter().rev() {
+        if let Some(&(l, r)) = leader_of.get(&i) {
+            // A leader runs for its most needed output.
+            required[l] = required[l].max(required[i] / r);
+            continue;
+        }
+        for (k, &(s, c, _, bom, _)) in p.links.iter().enumerate() {
+            if c == i {
+                required[s] += required[i] * bom * link_share[k];
+            }
+        }
+    }
+    for &(l, m, r) in &p.coproducts {
+        required[m] = required[m].max(required[l] * r);
+    }
+    let mut nodes = p.nodes.clone();
+    for i in 0..n {
+        nodes[i].baseline_per_day = required[i];
+    }
+
+    // ---- kernel nodes.
+    let mut b = NetworkBuilder::new();
+    let country_index: HashMap<CountryCode, u16> = world
+        .countries
+        .values()
+        .enumerate()
+        .map(|(i, c)| (c.code, u16::try_from(i).unwrap_or(u16::MAX)))
+        .collect();
+    let lead_in: Vec<i64> = (0..n)
+        .map(|i| {
+            p.links
+                .iter()
+                .filter(|l| l.1 == i)
+                .map(|l| i64::from(world.lanes.get(l.2).lead_time.0))
+                .max()
+                .unwrap_or(1)
+        })
+        .collect();
+    let start = scenario.start;
+    for i in 0..n {
+        let meta = &nodes[i];
+        let fac = meta.facility.map(|f| world.facilities.get(f));
+        let cover = cover_by_stage
+            .get(&meta.stage)
+            .copied()
+            .unwrap_or(scenario.inventory.days_of_cover);
+        let s_level = (lead_in[i] as f64 + cover) * required[i];
+        let mut spec = NodeSpec::new(meta.name.clone())
+            .country(country_index.get(&meta.country).copied().unwrap_or(0))
+            .rationing(
+                rationing
+                    .get(&meta.country)
+                    .copied()
+                    .unwrap_or(default_rationing),
+            );
+        spec.base_stock = BaseStock::Level(s_level);
+        // Pipelines start empty in the kernel (stockpyl's convention); holding the goods that
+        // would be in transit as extra stock lets the baseline start in steady state instead of
+        // a start-up shortage at plants that run at capacity.
+        spec.initial_inventory = Some(s_level + lead_in[i] as f64 * required[i]);
+        if let Some(cap) = p.capacity[i].filter(|_| !leader_of.contains_key(&i)) {
+            let mut c = Capacity::constant(cap / 365.0);
+            if let Some(f) = fac {
+                // A planned plant without a start date never opens within the horizon.
+                if matches!(
+                    f.status,
+                    FacilityStatus::Planned | FacilityStatus::Construction
+                ) && f.start.is_none()
+                {
+                    c.per_period = 0.0;
+                }
+                if let Some(s) = f.start {
+                    c.open_at = i64::from((s - start).get_days()).max(0);
+                    if f.start.is_some_and(|s| s > start) {
+                        c.ramp_periods = i64::from(f.ramp_up.0);
+                    }
+                }
+                if let Some(e) = f.end {
+                    c.close_at = Some(i64::from((e - start).get_days()).max(0));
+                }
+            }
+            spec.capacity = c;
+        }
+        if p.is_mine[i] {
+            spec.supply = Supply::External { lead_time: 1 };
+        }
+        if let Some((sector_key, _, per_day)) = sink_demand.get(&i) {
+            let sector = world
+                .sectors
+                .lookup(sector_key)
+                .map(|s| world.sectors.get(s));
+            spec.demand_priority = sector.map_or(255, |s| u8::try_from(s.priority).unwrap_or(255));
+            spec.demand = Some(if scenario.inventory.demand_cv > 0.0 {
+                Demand::Random(chokepoint_sim::Dist::Normal {
+                    mean: *per_day,
+                    sd: per_day * scenario.inventory.demand_cv,
+                })
+            } else {
+                Demand::Constant(*per_day)
+            });
+        }
+        b.node(spec);
+    }
+    for &(l, m, r) in &p.coproducts {
+        b.coproduct(NodeId(l as u32), NodeId(m as u32), r);
+    }
+
+    // ---- licensing: one regime per (exporter, importer, material).
+    let mut licence_of_link: Vec<Option<chokepoint_sim::LicenceKey>> = vec![None; p.links.len()];
+    for (li_idx, lic) in scenario.licensing.iter().enumerate() {
+        let field = format!("licensing[{li_idx}] ({})", lic.name);
+        let exporter = selector_countries(
+            std::slice::from_ref(&lic.exporter),
+            file,
+            &format!("{field}.exporter"),
+            world,
+        )?[0];
+        let filter = LaneFilter::new(&lic.selector, file, &field, world)?;
+        let mut keys: BTreeMap<(CountryCode, MaterialId), chokepoint_sim::LicenceKey> =
+            BTreeMap::new();
+        let mut controlled = 0usize;
+        for (li, &(s, c, ..)) in p.links.iter().enumerate() {
+            let (fc, tc, m) = (nodes[s].country, nodes[c].country, nodes[s].material);
+            if fc != exporter || tc == exporter || !filter.matches(world, fc, tc, m) {
+                continue;
+            }
+            let key = *keys.entry((tc, m)).or_insert_with(|| {
+                // A regime in force before the start applies from day 0.
+                b.licence(LicenceSpec {
+                    required_from: scenario.day_of(lic.from).max(0),
+                    required_until: lic.until.map(|u| scenario.day_of(u).max(0)),
+                    review: lic.review_days.to_sim(),
+                    approval_probability: lic.approval_probability,
+                    validity: lic.validity_days.round() as i64,
+                    general_licence_from: lic
+                        .general_licence_from
+                        .map(|g| scenario.day_of(g).max(0)),
+                })
+            });
+            licence_of_link[li] = Some(key);
+            controlled += 1;
+        }
+        if controlled == 0 {
+            warnings.push(format!(
+                "{field}: no lane of the network is controlled by it"
+            ));
+        }
+    }
+
+    // ---- edges, one input slot per (customer, material).
+    let mut slot_of: HashMap<(usize, MaterialId), u32> = HashMap::new();
+    let mut edges = Vec::new();
+    let mut edge_of_link = Vec::new();
+    for &(s, c, lid, bom, _) in &p.links {
+        let next = slot_of.len() as u32;
+        let slot = *slot_of.entry((c, nodes[s].material)).or_insert(next);
+        let lane = world.lanes.get(lid);
+        let mut spec = EdgeSpec::new(
+            NodeId(s as u32),
+            NodeId(c as u32),
+            i64::from(lane.lead_time.0),
+        )
+        .bom(bom)
+        .slot(slot)
+        .share(link_share[edge_of_link.len()]);
+        if let Some(key) = licence_of_link[edge_of_link.len()] {
+            spec = spec.licence(key);
+        }
+        let e = b.edge(spec);
+        edge_of_link.push(e);
+        edges.push(EdgeMeta {
+            lane: Some(lid),
+            from_country: nodes[s].country,
+            to_country: nodes[c].country,
+            material: nodes[s].material,
+        });
+    }
+
+    // ---- stockpiles.
+    let mut stockpile_keys = Vec::new();
+    if scenario.stockpiles {
+        for sp in world.stockpiles.values() {
+            let eligible: Vec<usize> = (0..n)
+                .filter(|&i| p.inputs[i].iter().any(|(m, _)| *m == sp.material))
+                .filter(|&i| {
+                    let f = nodes[i].facility;
+                    if sp.eligible_facilities.is_empty() && sp.eligible_countries.is_empty() {
+                        nodes[i].country == sp.owner
+                    } else {
+                        f.is_some_and(|f| sp.eligible_facilities.contains(&f))
+                            || sp.eligible_countries.contains(&nodes[i].country)
+                    }
+                })
+                .filter(|&i| slot_of.contains_key(&(i, sp.material)))
+                .collect();
+            if eligible.is_empty() {
+                warnings.push(format!("stockpile `{}`: no eligible facility in the network uses its material; left out", sp.key));
+                continue;
+            }
+            let daily_use: f64 = eligible
+                .iter()
+                .map(|&i| {
+                    let bom = p.inputs[i]
+                        .iter()
+                        .find(|(m, _)| *m == sp.material)
+                        .map_or(0.0, |x| x.1);
+                    required[i] * bom
+                })
+                .sum();
+            let initial = match (sp.quantity, sp.days_of_cover) {
+                (Some(q), _) => q,
+                (None, Some(days)) => {
+                    assumptions.push(format!(
+                        "stockpile `{}`: {days} days x modelled daily use {daily_use:.3} = {:.1}",
+                        sp.key,
+                        days * daily_use
+                    ));
+                    days * daily_use
+                }
+                (None, None) => 0.0,
+            };
+            let (release_from, on_shortage) = match sp.trigger {
+                ReleaseTrigger::Shortage => (None, true),
+                ReleaseTrigger::Date(d) => (Some(i64::from((d - start).get_days())), false),
+            };
+            let node = b.node(
+                NodeSpec::new(format!("stockpile:{}", sp.key))
+                    .country(country_index.get(&sp.location).copied().unwrap_or(0))
+                    .stockpile(StockpileSpec {
+                        initial,
+                        release_from,
+                        release_on_shortage: on_shortage,
+                        max_release_per_period: sp.max_release_per_day.unwrap_or(f64::INFINITY),
+                    }),
+            );
+            nodes.push(NodeMeta {
+                name: format!("stockpile:{}", sp.key),
+                facility: None,
+                material: sp.material,
+                country: sp.location,
+                stage: Stage::Stockpile,
+                baseline_per_day: 0.0,
+                stockpile: Some(sp.key.clone()),
+            });
+            for &c in &eligible {
+                let slot = slot_of[&(c, sp.material)];
+                let bom = p.inputs[c]
+                    .iter()
+                    .find(|(m, _)| *m == sp.material)
+                    .map_or(1.0, |x| x.1);
+                b.edge(
+                    EdgeSpec::new(node, NodeId(c as u32), 1)
+                        .bom(bom)
+                        .slot(slot)
+                        .share(0.0),
+                );
+                edges.push(EdgeMeta {
+                    lane: None,
+                    from_country: sp.location,
+                    to_country: nodes[c].country,
+                    material: sp.material,
+                });
+            }
+            stockpile_keys.push(sp.key.clone());
+        }
+    }
+
+    // ---- disruptions.
+    for (di, d) in scenario.disruptions.iter().enumerate() {
+        let field = format!("disruption[{di}] ({})", d.name);
+        let process = if let (Some(a), Some(z)) = (d.from, d.until) {
+            DisruptionProcess::Scheduled(vec![(scenario.day_of(a), scenario.day_of(z))])
+        } else if let Some(mk) = d.markov {
+            DisruptionProcess::Markov {
+                alpha: mk.alpha,
+                beta: mk.beta,
+            }
+        } else if let Some(ep) = &d.episode {
+            DisruptionProcess::Episode {
+                probability: ep.probability,
+                start: ep.start_day.to_sim(),
+                duration: ep.duration_days.to_sim(),
+            }
+        } else {
+            return Err(invalid(file, field, "no schedule"));
+        };
+        let mut hits = 0usize;
+        for fkey in &d.selector.facilities {
+            let fid = world.facilities.lookup(fkey).ok_or_else(|| {
+                invalid(
+                    file,
+                    format!("{field}.facilities"),
+                    format!("facility `{fkey}` is not in the dataset"),
+                )
+            })?;
+            for i in (0..n).filter(|&i| nodes[i].facility == Some(fid)) {
+                match d.kind {
+                    SK::Outage => {
+                        b.disruption(DisruptionSpec {
+                            target: Target::Node(NodeId(i as u32)),
+                            kind: DisruptionKind::ReceiptPausing,
+                            process: process.clone(),
+                        });
+                        for (li, &(s, ..)) in p.links.iter().enumerate() {
+                            if s == i {
+                                b.disruption(DisruptionSpec {
+                                    target: Target::Edge(edge_of_link[li]),
+                                    kind: DisruptionKind::ShipmentPausing,
+                                    process: process.clone(),
+                                });
+                            }
+                        }
+                    }
+                    k => b.disruption(DisruptionSpec {
+                        target: Target::Node(NodeId(i as u32)),
+                        kind: kernel_kind(k),
+                        process: process.clone(),
+                    }),
+                }
+                hits += 1;
+            }
+        }
+        for lkey in &d.selector.lanes {
+            let lid = world.lanes.lookup(lkey).ok_or_else(|| {
+                invalid(
+                    file,
+                    format!("{field}.lanes"),
+                    format!("lane `{lkey}` is not in the dataset"),
+                )
+            })?;
+            for (li, l) in p.links.iter().enumerate() {
+                if l.2 == lid {
+                    b.disruption(DisruptionSpec {
+                        target: Target::Edge(edge_of_link[li]),
+                        kind: kernel_kind(d.kind),
+                        process: process.clone(),
+                    });
+                    hits += 1;
+                }
+            }
+        }
+        let has_lane_filter = !(d.selector.from_countries.is_empty()
+            && d.selector.to_countries.is_empty()
+            && d.selector.not_to_countries.is_empty()
+            && d.selector.materials.is_empty()
+            && d.selector.elements.is_empty()
+            && d.selector.forms.is_empty());
+        if has_lane_filter {
+            let filter = LaneFilter::new(&d.selector, file, &field, world)?;
+            for (li, &(s, c, ..)) in p.links.iter().enumerate() {
+                if filter.matches(world, nodes[s].country, nodes[c].country, nodes[s].material) {
+                    let kind = if d.kind == SK::Outage {
+                        DisruptionKind::ShipmentPausing
+                    } else {
+                        kernel_kind(d.kind)
+                    };
+                    b.disruption(DisruptionSpec {
+                        target: Target::Edge(edge_of_link[li]),
+                        kind,
+                        process: process.clone(),
+                    });
+                    hits += 1;
+                }
+            }
+        }
+        if hits == 0 {
+            return Err(invalid(
+                file,
+                field,
+                "selects no facility or lane of the network; check its filters",
+            ));
+        }
+    }
+
+    let network = b
+        .build()
+        .map_err(|e| invalid(file, "network", e.to_string()))?;
+    let sinks = network
+        .sinks()
+        .into_iter()
+        .map(|node| {
+            let i = node.0 as usize;
+            let (sector, sector_name, per_day) = sink_demand.get(&i).cloned().unwrap_or_default();
+            SinkMeta {
+                node,
+                sector,
+                sector_name,
+                country: nodes[i].country,
+                units_per_day: per_day,
+            }
+        })
+        .collect();
+    Ok(Compiled {
+        network,
+        nodes,
+        sinks,
+        edges,
+        stockpiles: stockpile_keys,
+        horizon,
+        assumptions,
+        warnings,
+    })
+}
+
+fn kernel_kind(k: SK) -> DisruptionKind {
+    match k {
+        SK::OrderPausing => DisruptionKind::OrderPausing,
+        SK::ShipmentPausing | SK::Outage => DisruptionKind::ShipmentPausing,
+        SK::TransitPausing => DisruptionKind::TransitPausing,
+        SK::ReceiptPausing => DisruptionKind::ReceiptPausing,
+    }
+}

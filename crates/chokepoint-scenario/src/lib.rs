@@ -1,0 +1,16 @@
+//! # chokepoint-scenario
+//!
+//! Scenarios on the bundled world: a scenario file names disruptions (dated or stochastic export
+//! holds, embargoes, plant outages), licensing regimes and the inventory policy; this crate
+//! checks it, compiles the `World` and the scenario into a `chokepoint-sim` network, runs the
+//! Monte Carlo and reports by sector, country, plant, material and stockpile.
+//!
+//! Pure: the caller reads the scenario text and writes the results.
+
+pub mod compile;
+pub mod report;
+pub mod spec;
+
+pub use compile::{Compiled, compile};
+pub use report::{Report, report, run};
+pub use spec::{Scenario, ScenarioError};

@@ -1,0 +1,250 @@
+//! Runs a compiled scenario as Monte Carlo replications and turns the kernel's per-node numbers
+//! into the answers analysts ask for: which products stop, when and for how long, what is short,
+//! how much stockpile was drawn.
+//!
+//! Invariant: replication `r` depends only on (seed, r); summaries are collected in replication
+//! order, so a report is bit-identical whatever the thread count.
+
+use crate::compile::Compiled;
+use crate::spec::Scenario;
+use chokepoint_core::World;
+use chokepoint_sim::{McResult, ReplicationSummary, Stat, State, reduce, run_replication};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Mean, standard error and quantiles across replications.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Summary {
+    pub mean: f64,
+    pub se: f64,
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+impl From<Stat> for Summary {
+    fn from(s: Stat) -> Self {
+        Self {
+            mean: s.mean,
+            se: s.se,
+            p5: s.p5,
+            p50: s.p50,
+            p95: s.p95,
+        }
+    }
+}
+
+fn summary(xs: &[f64]) -> Summary {
+    Stat::of(xs).into()
+}
+
+/// Lost output of one sector in one country.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectorRow {
+    pub sector: String,
+    pub sector_name: String,
+    pub country: String,
+    /// Demand over the horizon (units).
+    pub demand_units: f64,
+    pub lost_units: Summary,
+    /// Lost units / demand.
+    pub lost_share: Summary,
+    /// Lost units x the scenario's unit value, when given.
+    pub lost_value_usd: Option<Summary>,
+    /// Share of replications in which the sector's output fell short at all.
+    pub probability_short: f64,
+}
+
+/// How a facility fared: first day short and days short (a node ends a day with backorders).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlantRow {
+    pub node: String,
+    pub facility: String,
+    pub country: String,
+    pub stage: String,
+    pub probability_short: f64,
+    /// Over the replications with a shortage.
+    pub first_short_day: Summary,
+    pub days_short: Summary,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MaterialRow {
+    pub material: String,
+    /// Backordered unit-days summed over the nodes holding the material.
+    pub shortage_unit_days: Summary,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StockpileRow {
+    pub stockpile: String,
+    pub released: Summary,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub title: String,
+    pub start: String,
+    pub horizon_days: u32,
+    pub runs: u32,
+    pub seed: u64,
+    pub sectors: Vec<SectorRow>,
+    /// Facilities with a shortage in at least one replication, most days short first.
+    pub plants: Vec<PlantRow>,
+    pub materials: Vec<MaterialRow>,
+    pub stockpiles: Vec<StockpileRow>,
+    pub assumptions: Vec<String>,
+    pub warnings: Vec<String>,
+    pub provenance: crate::spec::Provenance,
+}
+
+/// Runs `runs` replications on the current rayon pool; `progress` is called once per finished
+/// replication (from worker threads).
+pub fn run(
+    compiled: &Compiled,
+    runs: u32,
+    seed: u64,
+    progress: &(dyn Fn() + Sync),
+) -> Result<McResult, chokepoint_sim::ConfigError> {
+    let net = &compiled.network;
+    let reps: Vec<ReplicationSummary> = (0..u64::from(runs.max(1)))
+        .into_par_iter()
+        .map_init(
+            || State::new(net),
+            |st, r| {
+                let out = run_replication(net, st, compiled.horizon, seed, r);
+                progress();
+                out
+            },
+        )
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(reduce(net, reps))
+}
+
+/// Builds the report from a Monte Carlo result.
+pub fn report(
+    world: &World,
+    scenario: &Scenario,
+    compiled: &Compiled,
+    mc: &McResult,
+    seed: u64,
+) -> Report {
+    let horizon = f64::from(compiled.horizon);
+    let reps = &mc.replications;
+
+    // Sectors by (sector, country): sum the sink rows per replication.
+    let mut groups: BTreeMap<(String, String), (String, Vec<usize>)> = BTreeMap::new();
+    for (k, s) in compiled.sinks.iter().enumerate() {
+        groups
+            .entry((s.sector.clone(), s.country.to_string()))
+            .or_insert_with(|| (s.sector_name.clone(), Vec::new()))
+            .1
+            .push(k);
+    }
+    let sectors = groups
+        .into_iter()
+        .map(|((sector, country), (sector_name, sinks))| {
+            let demand: f64 = sinks
+                .iter()
+                .map(|&k| compiled.sinks[k].units_per_day * horizon)
+                .sum();
+            let lost: Vec<f64> = reps
+                .iter()
+                .map(|r| sinks.iter().map(|&k| r.lost_output[k]).sum())
+                .collect();
+            let share: Vec<f64> = lost
+                .iter()
+                .map(|l| if demand > 0.0 { l / demand } else { 0.0 })
+                .collect();
+            let value = scenario
+                .unit_value_usd
+                .get(&sector)
+                .map(|v| summary(&lost.iter().map(|l| l * v).collect::<Vec<_>>()));
+            let p_short = lost.iter().filter(|l| **l > 1e-9 * demand.max(1.0)).count() as f64
+                / reps.len().max(1) as f64;
+            SectorRow {
+                sector,
+                sector_name,
+                country,
+                demand_units: demand,
+                lost_units: summary(&lost),
+                lost_share: summary(&share),
+                lost_value_usd: value,
+                probability_short: p_short,
+            }
+        })
+        .collect();
+
+    let mut plants: Vec<PlantRow> = compiled
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mc.stockout_probability.get(*i).copied().unwrap_or(0.0) > 0.0)
+        .map(|(i, n)| PlantRow {
+            node: n.name.clone(),
+            facility: n
+                .facility
+                .map_or_else(|| n.name.clone(), |f| world.facilities.get(f).key.clone()),
+            country: n.country.to_string(),
+            stage: n.stage.to_string(),
+            probability_short: mc.stockout_probability[i],
+            first_short_day: mc.first_stockout[i].into(),
+            days_short: mc.stockout_periods[i].into(),
+        })
+        .collect();
+    plants.sort_by(|a, b| {
+        b.days_short
+            .mean
+            .total_cmp(&a.days_short.mean)
+            .then_with(|| a.node.cmp(&b.node))
+    });
+
+    let mut by_material: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, n) in compiled.nodes.iter().enumerate() {
+        by_material
+            .entry(world.materials.get(n.material).key.clone())
+            .or_default()
+            .push(i);
+    }
+    let materials = by_material
+        .into_iter()
+        .filter_map(|(material, idx)| {
+            let xs: Vec<f64> = reps
+                .iter()
+                .map(|r| idx.iter().map(|&i| r.shortage[i]).sum())
+                .collect();
+            xs.iter().any(|x| *x > 0.0).then(|| MaterialRow {
+                material,
+                shortage_unit_days: summary(&xs),
+            })
+        })
+        .collect();
+
+    let stockpiles = compiled
+        .stockpiles
+        .iter()
+        .zip(&mc.drawdown)
+        .map(|(k, s)| StockpileRow {
+            stockpile: k.clone(),
+            released: (*s).into(),
+        })
+        .collect();
+
+    Report {
+        scenario: scenario.id.clone(),
+        title: scenario.title.clone(),
+        start: scenario.start.to_string(),
+        horizon_days: compiled.horizon,
+        runs: u32::try_from(reps.len()).unwrap_or(u32::MAX),
+        seed,
+        sectors,
+        plants,
+        materials,
+        stockpiles,
+        assumptions: compiled.assumptions.clone(),
+        warnings: compiled.warnings.clone(),
+        provenance: scenario.provenance.clone(),
+    }
+}

@@ -1,0 +1,454 @@
+//! The scenario file: what is disrupted, when, under which licensing regime, with which
+//! stockpiles, over what horizon. Parsed from TOML text (the caller reads the file).
+//!
+//! Invariant: a parsed [`Scenario`] has passed every check that needs no world: dates are
+//! ordered, probabilities lie in [0, 1], durations and the horizon are positive. Checks that need
+//! the world (unknown facility, material, country) happen in [`crate::compile()`].
+
+use jiff::civil::Date;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Dates may be written as TOML dates (`2025-04-04`) or strings (`"2025-04-04"`).
+mod date {
+    use super::*;
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Toml(toml::value::Datetime),
+        Text(String),
+    }
+
+    fn parse<E: serde::de::Error>(raw: Raw) -> Result<Date, E> {
+        let text = match raw {
+            Raw::Toml(d) => d.to_string(),
+            Raw::Text(s) => s,
+        };
+        text.parse::<Date>()
+            .map_err(|_| E::custom(format!("`{text}` is not a date; expected YYYY-MM-DD")))
+    }
+
+    pub fn one<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        parse(Raw::deserialize(d)?)
+    }
+
+    pub fn opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        Option::<Raw>::deserialize(d)?.map(parse).transpose()
+    }
+}
+
+/// A problem in a scenario file, naming the file and the field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{file}: {message}")]
+    Syntax { file: String, message: String },
+    #[error("{file}: field `{field}`: {message}")]
+    Invalid {
+        file: String,
+        field: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// First simulated day.
+    #[serde(deserialize_with = "date::one")]
+    pub start: Date,
+    /// Number of days simulated.
+    pub horizon_days: i64,
+    /// Sector demand year in the dataset (default: the newest).
+    #[serde(default)]
+    pub demand_year: Option<i32>,
+    /// Replications when the command line does not say (default 1000).
+    #[serde(default)]
+    pub runs: Option<u32>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub inventory: InventoryPolicy,
+    /// Rationing rule per country code (`CHN = "domestic-first"`); `default` for the rest.
+    #[serde(default)]
+    pub rationing: std::collections::BTreeMap<String, RationingRule>,
+    #[serde(default, rename = "disruption")]
+    pub disruptions: Vec<Disruption>,
+    #[serde(default, rename = "licensing")]
+    pub licensing: Vec<Licensing>,
+    /// Whether the dataset's stockpiles take part (default true).
+    #[serde(default = "yes")]
+    pub stockpiles: bool,
+    /// Value per unit of end product by sector id, for lost-output value (USD). Not in the
+    /// dataset: give it with its provenance in `provenance`.
+    #[serde(default)]
+    pub unit_value_usd: std::collections::BTreeMap<String, f64>,
+    pub provenance: Provenance,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// Source ids from data/sources.csv or policy measure ids.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// What is assumed, and why.
+    #[serde(default)]
+    pub assumptions: Vec<String>,
+}
+
+/// How much stock each node holds: base-stock levels as days of cover of its baseline flow.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryPolicy {
+    /// Days of cover held at every stage unless overridden (on top of lead-time demand).
+    pub days_of_cover: f64,
+    /// Overrides by stage name (`magnet = 30`).
+    #[serde(default)]
+    pub by_stage: std::collections::BTreeMap<String, f64>,
+    /// Coefficient of variation of daily end-product demand (0 = deterministic).
+    #[serde(default)]
+    pub demand_cv: f64,
+    /// Highest share of its capacity-push reach a sector's simulated demand may take. Plants do
+    /// not run at nameplate; below 1 the baseline has slack to recover from transients.
+    #[serde(default = "default_utilisation")]
+    pub max_utilisation: f64,
+}
+
+fn default_utilisation() -> f64 {
+    0.95
+}
+
+impl Default for InventoryPolicy {
+    fn default() -> Self {
+        Self {
+            days_of_cover: 30.0,
+            by_stage: Default::default(),
+            demand_cv: 0.0,
+            max_utilisation: default_utilisation(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RationingRule {
+    InOrder,
+    ProRata,
+    DomesticFirst,
+    SectorPriority,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DisruptionKind {
+    /// No orders placed (a quota freeze).
+    OrderPausing,
+    /// Shipments held at the supplier (an export hold or embargo).
+    ShipmentPausing,
+    /// Goods in transit stop.
+    TransitPausing,
+    /// Arrivals not received (a customs hold).
+    ReceiptPausing,
+    /// The facility ships nothing and receives nothing (a plant outage).
+    Outage,
+}
+
+/// Which lanes or facilities a disruption hits. Lane filters combine with AND; an empty filter
+/// matches everything.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selector {
+    /// Facility ids (their outputs are disrupted as nodes).
+    #[serde(default)]
+    pub facilities: Vec<String>,
+    /// Lane ids (lanes.csv).
+    #[serde(default)]
+    pub lanes: Vec<String>,
+    /// Lanes whose supplier is in one of these countries.
+    #[serde(default)]
+    pub from_countries: Vec<String>,
+    /// Lanes whose customer is in one of these countries.
+    #[serde(default)]
+    pub to_countries: Vec<String>,
+    /// Lanes whose customer is not in one of these countries.
+    #[serde(default)]
+    pub not_to_countries: Vec<String>,
+    /// Lanes carrying one of these materials.
+    #[serde(default)]
+    pub materials: Vec<String>,
+    /// Lanes carrying a material that contains one of these elements.
+    #[serde(default)]
+    pub elements: Vec<String>,
+    /// Lanes carrying a material of one of these forms (`separated-oxide`, `magnet`, ...).
+    #[serde(default)]
+    pub forms: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disruption {
+    pub name: String,
+    pub kind: DisruptionKind,
+    #[serde(flatten)]
+    pub selector: Selector,
+    /// Scheduled: from this date (inclusive)...
+    #[serde(default, deserialize_with = "date::opt")]
+    pub from: Option<Date>,
+    /// ... to this date (exclusive).
+    #[serde(default, deserialize_with = "date::opt")]
+    pub until: Option<Date>,
+    /// Stochastic: a two-state Markov chain per day.
+    #[serde(default)]
+    pub markov: Option<Markov>,
+    /// Stochastic: one episode with a probability, a start-day and a duration distribution.
+    #[serde(default)]
+    pub episode: Option<Episode>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub assumption: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Markov {
+    /// P(up -> down) per day.
+    pub alpha: f64,
+    /// P(down -> up) per day.
+    pub beta: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Episode {
+    pub probability: f64,
+    /// Day offset of the start from the scenario start.
+    pub start_day: DayDist,
+    pub duration_days: DayDist,
+}
+
+/// A distribution of a number of days.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "dist", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum DayDist {
+    Fixed { days: f64 },
+    Uniform { min: f64, max: f64 },
+    Triangular { min: f64, mode: f64, max: f64 },
+}
+
+/// A licensing regime: controlled lanes wait for a licence per (exporter, importer, material).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Licensing {
+    pub name: String,
+    /// The policy measure this models (an id in data/policy), for the record.
+    #[serde(default)]
+    pub measure: Option<String>,
+    /// The controlling jurisdiction: lanes leaving it are controlled.
+    pub exporter: String,
+    #[serde(flatten)]
+    pub selector: Selector,
+    #[serde(deserialize_with = "date::one")]
+    pub from: Date,
+    #[serde(default, deserialize_with = "date::opt")]
+    pub until: Option<Date>,
+    /// Review time in calendar days.
+    pub review_days: DayDist,
+    pub approval_probability: f64,
+    pub validity_days: f64,
+    #[serde(default, deserialize_with = "date::opt")]
+    pub general_licence_from: Option<Date>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub assumption: Option<String>,
+}
+
+impl Scenario {
+    /// Parses and checks a scenario; `file` names it in messages.
+    pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let s: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Syntax {
+            file: file.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        s.check(file)?;
+        Ok(s)
+    }
+
+    fn check(&self, file: &str) -> Result<(), ScenarioError> {
+        let bad = |field: String, message: String| {
+            Err(ScenarioError::Invalid {
+                file: file.to_string(),
+                field,
+                message,
+            })
+        };
+        if self.horizon_days <= 0 {
+            return bad(
+                "horizon_days".into(),
+                format!(
+                    "{} days; expected a horizon of at least 1 day",
+                    self.horizon_days
+                ),
+            );
+        }
+        if !(self.inventory.days_of_cover.is_finite() && self.inventory.days_of_cover >= 0.0) {
+            return bad(
+                "inventory.days_of_cover".into(),
+                "expected a number of days >= 0".into(),
+            );
+        }
+        for (stage, d) in &self.inventory.by_stage {
+            if !(d.is_finite() && *d >= 0.0) {
+                return bad(
+                    format!("inventory.by_stage.{stage}"),
+                    "expected a number of days >= 0".into(),
+                );
+            }
+        }
+        if !(self.inventory.max_utilisation > 0.0 && self.inventory.max_utilisation <= 1.0) {
+            return bad(
+                "inventory.max_utilisation".into(),
+                format!(
+                    "{}; expected a share in (0, 1]",
+                    self.inventory.max_utilisation
+                ),
+            );
+        }
+        if !(self.inventory.demand_cv.is_finite() && self.inventory.demand_cv >= 0.0) {
+            return bad(
+                "inventory.demand_cv".into(),
+                "expected a coefficient of variation >= 0".into(),
+            );
+        }
+        for (sector, v) in &self.unit_value_usd {
+            if !(v.is_finite() && *v >= 0.0) {
+                return bad(
+                    format!("unit_value_usd.{sector}"),
+                    "expected a value >= 0".into(),
+                );
+            }
+        }
+        for (i, d) in self.disruptions.iter().enumerate() {
+            let f = |x: &str| format!("disruption[{i}] ({}).{x}", d.name);
+            let modes = [
+                d.from.is_some() || d.until.is_some(),
+                d.markov.is_some(),
+                d.episode.is_some(),
+            ];
+            if modes.iter().filter(|m| **m).count() != 1 {
+                return bad(
+                    f("from"),
+                    "give exactly one of: from/until dates, markov, episode".into(),
+                );
+            }
+            if let (Some(a), Some(b)) = (d.from, d.until)
+                && b <= a
+            {
+                return bad(
+                    f("until"),
+                    format!("{b} is not after {a}; expected until > from"),
+                );
+            }
+            if d.from.is_some() != d.until.is_some() && d.until.is_some() {
+                return bad(f("from"), "a scheduled disruption needs `from`".into());
+            }
+            if let Some(m) = d.markov {
+                check_prob(m.alpha).or_else(|e| bad(f("markov.alpha"), e))?;
+                check_prob(m.beta).or_else(|e| bad(f("markov.beta"), e))?;
+            }
+            if let Some(ep) = &d.episode {
+                check_prob(ep.probability).or_else(|e| bad(f("episode.probability"), e))?;
+                ep.start_day
+                    .check()
+                    .or_else(|e| bad(f("episode.start_day"), e))?;
+                ep.duration_days
+                    .check()
+                    .or_else(|e| bad(f("episode.duration_days"), e))?;
+            }
+            if d.source.is_none() && d.assumption.is_none() {
+                return bad(
+                    f("source"),
+                    "every disruption needs `source` or `assumption`".into(),
+                );
+            }
+        }
+        for (i, l) in self.licensing.iter().enumerate() {
+            let f = |x: &str| format!("licensing[{i}] ({}).{x}", l.name);
+            if let Some(u) = l.until
+                && u <= l.from
+            {
+                return bad(
+                    f("until"),
+                    format!("{u} is not after {}; expected until > from", l.from),
+                );
+            }
+            check_prob(l.approval_probability).or_else(|e| bad(f("approval_probability"), e))?;
+            l.review_days
+                .check()
+                .or_else(|e| bad(f("review_days"), e))?;
+            if !(l.validity_days.is_finite() && l.validity_days > 0.0) {
+                return bad(
+                    f("validity_days"),
+                    "expected a validity of more than 0 days".into(),
+                );
+            }
+            if l.source.is_none() && l.assumption.is_none() {
+                return bad(
+                    f("source"),
+                    "every licensing regime needs `source` or `assumption`".into(),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Day offset of a date from the start (negative before the start).
+    pub fn day_of(&self, date: Date) -> i64 {
+        i64::from((date - self.start).get_days())
+    }
+}
+
+fn check_prob(p: f64) -> Result<(), String> {
+    if (0.0..=1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{p} is not a probability; expected a number in [0, 1]"
+        ))
+    }
+}
+
+impl DayDist {
+    fn check(&self) -> Result<(), String> {
+        let ok = |x: f64| x.is_finite() && x >= 0.0;
+        match *self {
+            DayDist::Fixed { days } if ok(days) => Ok(()),
+            DayDist::Uniform { min, max } if ok(min) && ok(max) && min <= max => Ok(()),
+            DayDist::Triangular { min, mode, max } if ok(min) && min <= mode && mode <= max => {
+                Ok(())
+            }
+            _ => Err("expected non-negative days with min <= (mode <=) max".into()),
+        }
+    }
+
+    pub fn to_sim(&self) -> chokepoint_sim::Dist {
+        match *self {
+            DayDist::Fixed { days } => chokepoint_sim::Dist::Const(days),
+            DayDist::Uniform { min, max } => chokepoint_sim::Dist::Uniform { lo: min, hi: max },
+            DayDist::Triangular { min, mode, max } => chokepoint_sim::Dist::Triangular {
+                lo: min,
+                mode,
+                hi: max,
+            },
+        }
+    }
+}
