@@ -1,9 +1,14 @@
+//! Scenarios on the bundled world: each bundled scenario compiles and runs; the baseline loses
+//! no end-product output; a disruption never makes any sector better off than the baseline with
+//! the same random numbers; results do not depend on the thread count; bad scenario input gets
+//! an error naming the file and field.
+
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
-use chokepoint_scenario::{Scenario, compile, report, run};
-use std::path::Path;
+use chokepoint_scenario::{Scenario, ScenarioError, compile, report, run};
+use std::path::{Path, PathBuf};
 
-fn root() -> std::path::PathBuf {
+fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
@@ -13,39 +18,185 @@ fn world() -> chokepoint_core::World {
         .unwrap_or_else(|d| panic!("{d:#?}"))
 }
 
+fn text(name: &str) -> String {
+    std::fs::read_to_string(root().join("data/scenarios").join(name)).unwrap()
+}
+
 fn scenario(name: &str) -> Scenario {
-    let path = root().join("data/scenarios").join(name);
-    Scenario::parse(
-        &std::fs::read_to_string(&path).unwrap(),
-        &path.display().to_string(),
-    )
-    .unwrap()
+    Scenario::parse(&text(name), name).unwrap()
+}
+
+fn lost_by_sink(w: &chokepoint_core::World, s: &Scenario, reps: u32, seed: u64) -> Vec<Vec<f64>> {
+    let c = compile(w, s, "test").unwrap();
+    let mc = run(&c, reps, seed, &|| {}).unwrap();
+    mc.replications
+        .iter()
+        .map(|r| r.lost_output.clone())
+        .collect()
 }
 
 #[test]
-fn baseline_compiles_and_runs() {
+fn every_bundled_scenario_compiles_and_runs() {
+    let w = world();
+    let mut names: Vec<String> = std::fs::read_dir(root().join("data/scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 5, "{names:?}");
+    for n in names {
+        let mut s = scenario(&n);
+        s.horizon_days = s.horizon_days.min(120);
+        let c = compile(&w, &s, &n).unwrap_or_else(|e| panic!("{n}: {e}"));
+        let mc = run(&c, 2, 1, &|| {}).unwrap();
+        let r = report(&w, &s, &c, &mc, 1);
+        assert!(!r.sectors.is_empty(), "{n}");
+    }
+}
+
+#[test]
+fn baseline_loses_no_end_product_output() {
     let w = world();
     let s = scenario("baseline.toml");
-    let c = compile(&w, &s, "baseline.toml").unwrap();
-    for x in &c.warnings {
-        eprintln!("warning: {x}");
+    for rep in lost_by_sink(&w, &s, 3, 7) {
+        for lost in rep {
+            assert!(lost.abs() < 1e-6, "baseline lost {lost}");
+        }
     }
-    for x in &c.assumptions {
-        eprintln!("assumption: {x}");
-    }
-    let mc = run(&c, 4, 1, &|| {}).unwrap();
-    let r = report(&w, &s, &c, &mc, 1);
-    for row in &r.sectors {
-        eprintln!(
-            "{} {} demand {:.0} lost {:.1} ({:.4})",
-            row.sector, row.country, row.demand_units, row.lost_units.mean, row.lost_share.mean
+}
+
+#[test]
+fn a_disruption_never_beats_the_baseline_with_the_same_random_numbers() {
+    // Common random numbers: replication r of both runs uses the stream (seed, r).
+    let w = world();
+    let base = scenario("baseline.toml");
+    for name in [
+        "heavy-ban-12m.toml",
+        "licensing-2025-04.toml",
+        "embargo-2010-japan.toml",
+    ] {
+        let mut s = scenario(name);
+        s.horizon_days = 240;
+        let mut b = base.clone();
+        b.start = s.start;
+        b.horizon_days = s.horizon_days;
+        let with = lost_by_sink(&w, &s, 4, 11);
+        let without = lost_by_sink(&w, &b, 4, 11);
+        let total = |v: &Vec<Vec<f64>>| v.iter().flatten().sum::<f64>();
+        assert!(
+            total(&with) + 1e-6 >= total(&without),
+            "{name}: {} < {}",
+            total(&with),
+            total(&without)
         );
     }
-    for p in r.plants.iter().take(15) {
-        eprintln!(
-            "short: {} p={} first {:.0} days {:.0}",
-            p.node, p.probability_short, p.first_short_day.mean, p.days_short.mean
-        );
+    // The 12-month heavy ban must actually hurt.
+    let mut s = scenario("heavy-ban-12m.toml");
+    s.horizon_days = 240;
+    let lost: f64 = lost_by_sink(&w, &s, 2, 3).iter().flatten().sum();
+    assert!(lost > 0.0);
+}
+
+#[test]
+fn results_are_bit_identical_at_1_2_and_4_threads() {
+    let w = world();
+    let mut s = scenario("licensing-2025-04.toml");
+    s.horizon_days = 150;
+    let c = compile(&w, &s, "t").unwrap();
+    let at = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| run(&c, 16, 99, &|| {}).unwrap())
+    };
+    let one = at(1);
+    for t in [2, 4] {
+        let other = at(t);
+        assert_eq!(one.replications.len(), other.replications.len());
+        for (a, b) in one.replications.iter().zip(&other.replications) {
+            assert_eq!(a.cost.to_bits(), b.cost.to_bits());
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&a.lost_output), bits(&b.lost_output));
+            assert_eq!(bits(&a.shortage), bits(&b.shortage));
+        }
     }
-    assert!(!r.sectors.is_empty());
+}
+
+fn invalid(text: &str) -> (String, String) {
+    match Scenario::parse(text, "bad.toml") {
+        Err(ScenarioError::Invalid { file, field, .. }) => (file, field),
+        other => panic!("expected an invalid-field error, got {other:?}"),
+    }
+}
+
+fn compile_error(text: &str) -> String {
+    let s = Scenario::parse(text, "bad.toml").unwrap();
+    match compile(&world(), &s, "bad.toml") {
+        Err(ScenarioError::Invalid {
+            field,
+            message,
+            file,
+        }) => {
+            assert_eq!(file, "bad.toml");
+            format!("{field}: {message}")
+        }
+        other => panic!(
+            "expected a compile error, got {:?}",
+            other.map(|c| c.horizon)
+        ),
+    }
+}
+
+const HEAD: &str =
+    "id = \"t\"\ntitle = \"t\"\nstart = 2025-01-01\nhorizon_days = 30\n[provenance]\n";
+
+#[test]
+fn bad_scenarios_name_file_and_field() {
+    let h = |horizon: &str| HEAD.replace("horizon_days = 30", horizon);
+    assert_eq!(invalid(&h("horizon_days = 0")).1, "horizon_days");
+    assert_eq!(invalid(&h("horizon_days = -5")).1, "horizon_days");
+
+    let dis = |body: &str| {
+        format!(
+            "{HEAD}\n[[disruption]]\nname = \"d\"\nkind = \"shipment-pausing\"\nfacilities = [\"chn-heavy-separation\"]\nsource = \"s\"\n{body}"
+        )
+    };
+    // A negative duration: until before from.
+    assert_eq!(
+        invalid(&dis("from = 2025-03-01\nuntil = 2025-02-01")).1,
+        "disruption[0] (d).until"
+    );
+    assert_eq!(
+        invalid(&dis("markov = { alpha = 1.5, beta = 0.1 }")).1,
+        "disruption[0] (d).markov.alpha"
+    );
+    assert_eq!(
+        invalid(&dis("episode = { probability = -0.1, start_day = { dist = \"fixed\", days = 1 }, duration_days = { dist = \"fixed\", days = 3 } }")).1,
+        "disruption[0] (d).episode.probability"
+    );
+
+    // Syntax and unknown fields are reported with the file.
+    match Scenario::parse(&format!("{HEAD}\ncolour = 1"), "bad.toml") {
+        Err(ScenarioError::Syntax { file, message }) => {
+            assert_eq!(file, "bad.toml");
+            assert!(message.contains("colour"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Unknown facility, material, country: found at compile time, naming the field.
+    let unknown_fac = dis("from = 2025-01-05\nuntil = 2025-02-01")
+        .replace("chn-heavy-separation", "atlantis-mine");
+    let m = compile_error(&unknown_fac);
+    assert!(
+        m.starts_with("disruption[0] (d).facilities") && m.contains("atlantis-mine"),
+        "{m}"
+    );
+    let unknown_mat = format!(
+        "{HEAD}\n[[disruption]]\nname = \"d\"\nkind = \"order-pausing\"\nmaterials = [\"unobtainium\"]\nfrom = 2025-01-05\nuntil = 2025-02-01\nassumption = \"a\""
+    );
+    assert!(compile_error(&unknown_mat).starts_with("disruption[0] (d).materials"));
+    let unknown_country = format!("{HEAD}\n[rationing]\nXXX = \"pro-rata\"");
+    assert!(compile_error(&unknown_country).starts_with("rationing.XXX"));
 }

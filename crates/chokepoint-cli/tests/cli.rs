@@ -1,0 +1,211 @@
+//! The `chokepoint` binary end to end: exit codes, the seed figures through `data summary`, the
+//! run directory of `simulate` (written completely or not at all, never over an existing one).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn chokepoint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(args)
+        .env(
+            "CHOKEPOINT_DATA",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data"),
+        )
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn data_check_passes_on_the_bundled_dataset() {
+    let o = chokepoint(&["data", "check"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout(&o).contains("0 errors"));
+}
+
+#[test]
+fn data_check_exits_2_and_names_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lanes.csv"),
+        "id,from,to,material,lead_time_days,contracted_share_pct,note,source,assumption\nx,nowhere,chn-metal-alloy,nd-oxide,5,100,,,test\n",
+    )
+    .unwrap();
+    let o = chokepoint(&["data", "check", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let out = stdout(&o);
+    assert!(out.contains("lanes.csv:2 [x] field `from`"), "{out}");
+}
+
+#[test]
+fn summary_reproduces_the_seed_figures() {
+    let o = chokepoint(&[
+        "data",
+        "summary",
+        "--edition",
+        "mcs2025",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mining = &v["stages"][0];
+    assert_eq!(
+        format!("{:.4}", mining["china_share"].as_f64().unwrap()),
+        "0.6923"
+    );
+    assert_eq!(
+        format!("{:.4}", v["reserves"]["china_share"].as_f64().unwrap()),
+        "0.4889"
+    );
+}
+
+#[test]
+fn simulate_writes_a_complete_run_directory() {
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("run");
+    let o = chokepoint(&[
+        "simulate",
+        "licensing-2025-04",
+        "--runs",
+        "3",
+        "--threads",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for f in [
+        "summary.json",
+        "replications.csv",
+        "replications.parquet",
+        "plants.csv",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["runs"], 3);
+    // No temporary directory is left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(parent.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    // Same seed, different thread count: the same numbers.
+    let again = chokepoint(&[
+        "simulate",
+        "licensing-2025-04",
+        "--runs",
+        "3",
+        "--threads",
+        "2",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(v["sectors"], summary["sectors"]);
+}
+
+#[test]
+fn simulate_refuses_an_existing_run_directory_and_leaves_it_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("keep.txt"), "earlier results").unwrap();
+    let o = chokepoint(&[
+        "simulate",
+        "baseline",
+        "--runs",
+        "1",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("keep.txt")).unwrap(),
+        "earlier results"
+    );
+}
+
+#[test]
+fn simulate_rejects_bad_scenarios_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "id = \"b\"\ntitle = \"b\"\nstart = 2025-01-01\nhorizon_days = 0\n[provenance]\n",
+    )
+    .unwrap();
+    let o = chokepoint(&["simulate", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad.toml") && err.contains("horizon_days"),
+        "{err}"
+    );
+    assert_eq!(
+        chokepoint(&["simulate", "no-such-scenario"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        chokepoint(&["simulate", "baseline", "--runs", "0"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn licence_check_exit_codes() {
+    // A Japanese EV motor with a Dy magnet made from Chinese-origin rare earths, to the US:
+    // no licence in June 2025 (No. 61 not yet in force); required on 2026-11-23, after No. 70's
+    // suspension of No. 61 ended on 2026-11-10 (with a staleness warning).
+    let bom = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bom/jp_ev_motor.toml");
+    let check = |date: &str| {
+        chokepoint(&[
+            "licence",
+            "check",
+            bom.to_str().unwrap(),
+            "--date",
+            date,
+            "--to",
+            "USA",
+            "--end-use",
+            "civil",
+        ])
+    };
+    assert_eq!(check("2025-06-01").status.code(), Some(0));
+    let today = check("2026-11-23");
+    assert_eq!(today.status.code(), Some(1));
+    let out = stdout(&today);
+    assert!(
+        out.contains("mofcom-2025-61-art2") && out.contains("may have changed"),
+        "{out}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "product,material,element,mass_kg\nx,y,Zz,-1\n").unwrap();
+    assert_eq!(
+        chokepoint(&["licence", "check", bad.to_str().unwrap()])
+            .status
+            .code(),
+        Some(2)
+    );
+}
