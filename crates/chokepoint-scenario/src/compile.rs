@@ -629,7 +629,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         .enumerate()
         .map(|(i, c)| (c.code, u16::try_from(i).unwrap_or(u16::MAX)))
         .collect();
-    let lead_in: Vec<i64> = (0..n)
+    let mut lead_in: Vec<i64> = (0..n)
         .map(|i| {
             p.links
                 .iter()
@@ -639,6 +639,11 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                 .unwrap_or(1)
         })
         .collect();
+    // A co-product is replenished through its leader's inputs, so it needs the leader's lead
+    // time covered too (a member stocked for 1 day of lead time would run short for good).
+    for &(l, m, _) in &p.coproducts {
+        lead_in[m] = lead_in[m].max(lead_in[l]);
+    }
     let start = scenario.start;
     for i in 0..n {
         let meta = &nodes[i];
