@@ -620,6 +620,19 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
     for i in 0..n {
         nodes[i].baseline_per_day = required[i];
     }
+    // A node without baseline flow is inert in every scenario: order shares are fixed, and the
+    // pull gives a node flow whenever any customer with flow orders from it. Leaving such nodes
+    // out of the kernel (unsold co-products, feeds nobody ships) changes no reported number and
+    // roughly halves the work per day.
+    let keep: Vec<bool> = (0..n).map(|i| required[i] > 0.0).collect();
+    let mut kid: Vec<u32> = vec![u32::MAX; n];
+    let mut kernel_nodes: Vec<NodeMeta> = Vec::new();
+    for i in (0..n).filter(|&i| keep[i]) {
+        kid[i] = u32::try_from(kernel_nodes.len()).unwrap_or(u32::MAX);
+        kernel_nodes.push(nodes[i].clone());
+    }
+    let plan_of: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
+    let link_kept = |k: usize| keep[p.links[k].0] && keep[p.links[k].1];
 
     // ---- kernel nodes.
     let mut b = NetworkBuilder::new();
@@ -645,7 +658,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         lead_in[m] = lead_in[m].max(lead_in[l]);
     }
     let start = scenario.start;
-    for i in 0..n {
+    for i in (0..n).filter(|&i| keep[i]) {
         let meta = &nodes[i];
         let fac = meta.facility.map(|f| world.facilities.get(f));
         let cover = cover_by_stage
@@ -709,8 +722,8 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         }
         b.node(spec);
     }
-    for &(l, m, r) in &p.coproducts {
-        b.coproduct(NodeId(l as u32), NodeId(m as u32), r);
+    for &(l, m, r) in p.coproducts.iter().filter(|c| keep[c.0] && keep[c.1]) {
+        b.coproduct(NodeId(kid[l]), NodeId(kid[m]), r);
     }
 
     // ---- licensing: one regime per (exporter, importer, material).
@@ -728,6 +741,9 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
             BTreeMap::new();
         let mut controlled = 0usize;
         for (li, &(s, c, ..)) in p.links.iter().enumerate() {
+            if !link_kept(li) {
+                continue;
+            }
             let (fc, tc, m) = (nodes[s].country, nodes[c].country, nodes[s].material);
             if fc != exporter || tc == exporter || !filter.matches(world, fc, tc, m) {
                 continue;
@@ -758,24 +774,24 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
     // ---- edges, one input slot per (customer, material).
     let mut slot_of: HashMap<(usize, MaterialId), u32> = HashMap::new();
     let mut edges = Vec::new();
-    let mut edge_of_link = Vec::new();
-    for &(s, c, lid, bom, _) in &p.links {
+    let mut edge_of_link: Vec<Option<chokepoint_sim::EdgeId>> = Vec::new();
+    for (k, &(s, c, lid, bom, _)) in p.links.iter().enumerate() {
+        if !link_kept(k) {
+            edge_of_link.push(None);
+            continue;
+        }
         let next = slot_of.len() as u32;
         let slot = *slot_of.entry((c, nodes[s].material)).or_insert(next);
         let lane = world.lanes.get(lid);
-        let mut spec = EdgeSpec::new(
-            NodeId(s as u32),
-            NodeId(c as u32),
-            i64::from(lane.lead_time.0),
-        )
-        .bom(bom)
-        .slot(slot)
-        .share(link_share[edge_of_link.len()]);
-        if let Some(key) = licence_of_link[edge_of_link.len()] {
+        let mut spec = EdgeSpec::new(NodeId(kid[s]), NodeId(kid[c]), i64::from(lane.lead_time.0))
+            .bom(bom)
+            .slot(slot)
+            .share(link_share[k]);
+        if let Some(key) = licence_of_link[k] {
             spec = spec.licence(key);
         }
         let e = b.edge(spec);
-        edge_of_link.push(e);
+        edge_of_link.push(Some(e));
         edges.push(EdgeMeta {
             lane: Some(lid),
             from_country: nodes[s].country,
@@ -789,6 +805,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
     if scenario.stockpiles {
         for sp in world.stockpiles.values() {
             let eligible: Vec<usize> = (0..n)
+                .filter(|&i| keep[i])
                 .filter(|&i| p.inputs[i].iter().any(|(m, _)| *m == sp.material))
                 .filter(|&i| {
                     let f = nodes[i].facility;
@@ -841,7 +858,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                         max_release_per_period: sp.max_release_per_day.unwrap_or(f64::INFINITY),
                     }),
             );
-            nodes.push(NodeMeta {
+            kernel_nodes.push(NodeMeta {
                 name: format!("stockpile:{}", sp.key),
                 facility: None,
                 material: sp.material,
@@ -857,7 +874,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                     .find(|(m, _)| *m == sp.material)
                     .map_or(1.0, |x| x.1);
                 b.edge(
-                    EdgeSpec::new(node, NodeId(c as u32), 1)
+                    EdgeSpec::new(node, NodeId(kid[c]), 1)
                         .bom(bom)
                         .slot(slot)
                         .share(0.0),
@@ -902,17 +919,22 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                 )
             })?;
             for i in (0..n).filter(|&i| nodes[i].facility == Some(fid)) {
+                // Matched even when inert (no flow): disrupting it then changes nothing.
+                hits += 1;
+                if !keep[i] {
+                    continue;
+                }
                 match d.kind {
                     SK::Outage => {
                         b.disruption(DisruptionSpec {
-                            target: Target::Node(NodeId(i as u32)),
+                            target: Target::Node(NodeId(kid[i])),
                             kind: DisruptionKind::ReceiptPausing,
                             process: process.clone(),
                         });
                         for (li, &(s, ..)) in p.links.iter().enumerate() {
-                            if s == i {
+                            if let (true, Some(e)) = (s == i, edge_of_link[li]) {
                                 b.disruption(DisruptionSpec {
-                                    target: Target::Edge(edge_of_link[li]),
+                                    target: Target::Edge(e),
                                     kind: DisruptionKind::ShipmentPausing,
                                     process: process.clone(),
                                 });
@@ -920,12 +942,11 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                         }
                     }
                     k => b.disruption(DisruptionSpec {
-                        target: Target::Node(NodeId(i as u32)),
+                        target: Target::Node(NodeId(kid[i])),
                         kind: kernel_kind(k),
                         process: process.clone(),
                     }),
                 }
-                hits += 1;
             }
         }
         for lkey in &d.selector.lanes {
@@ -938,12 +959,14 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
             })?;
             for (li, l) in p.links.iter().enumerate() {
                 if l.2 == lid {
-                    b.disruption(DisruptionSpec {
-                        target: Target::Edge(edge_of_link[li]),
-                        kind: kernel_kind(d.kind),
-                        process: process.clone(),
-                    });
                     hits += 1;
+                    if let Some(e) = edge_of_link[li] {
+                        b.disruption(DisruptionSpec {
+                            target: Target::Edge(e),
+                            kind: kernel_kind(d.kind),
+                            process: process.clone(),
+                        });
+                    }
                 }
             }
         }
@@ -962,12 +985,14 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                     } else {
                         kernel_kind(d.kind)
                     };
-                    b.disruption(DisruptionSpec {
-                        target: Target::Edge(edge_of_link[li]),
-                        kind,
-                        process: process.clone(),
-                    });
                     hits += 1;
+                    if let Some(e) = edge_of_link[li] {
+                        b.disruption(DisruptionSpec {
+                            target: Target::Edge(e),
+                            kind,
+                            process: process.clone(),
+                        });
+                    }
                 }
             }
         }
@@ -987,7 +1012,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         .sinks()
         .into_iter()
         .map(|node| {
-            let i = node.0 as usize;
+            let i = plan_of[node.0 as usize];
             let (sector, sector_name, per_day) = sink_demand.get(&i).cloned().unwrap_or_default();
             SinkMeta {
                 node,
@@ -1000,7 +1025,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         .collect();
     Ok(Compiled {
         network,
-        nodes,
+        nodes: kernel_nodes,
         sinks,
         edges,
         stockpiles: stockpile_keys,
