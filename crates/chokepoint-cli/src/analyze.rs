@@ -478,6 +478,21 @@ pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
     } else {
         FLOW_RUNNER
     };
+    // The flow model's notes describe the flow model; the simulator states its own basis.
+    let notes: Vec<String> = if sim_runner.is_some() {
+        vec![
+            format!(
+                "demand for {} in {} is the bundled baseline scenario's (world sector demand split over assembly nodes by capacity-push reach; `chokepoint scenario show baseline`)",
+                a.sector, a.region
+            ),
+            format!(
+                "losses are counted over the {}-day outage plus {} recovery days; lost % divides them by demand during the outage, so above 100% means losses went on after it ended",
+                a.duration, a.recovery_days
+            ),
+        ]
+    } else {
+        runner.notes.clone()
+    };
     let kinds = if a.kinds.is_empty() {
         vec![NodeKind::Facility, NodeKind::CountryStage, NodeKind::Lane]
     } else {
@@ -530,7 +545,7 @@ pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
             seed: a.seed,
             unit,
             runner: runner_label,
-            notes: &runner.notes,
+            notes: &notes,
             nodes_knocked_out: nodes.len(),
             top: &results[..top],
         })?;
@@ -569,7 +584,7 @@ pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
             unit
         );
         println!("Runner: {runner_label}.");
-        for n in &runner.notes {
+        for n in &notes {
             println!("Note: {n}.");
         }
     }
