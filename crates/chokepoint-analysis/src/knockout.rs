@@ -108,27 +108,41 @@ pub trait KnockoutRunner {
         f64::from(duration_days)
     }
 
+    /// Longest outage (days) the time-to-survive search tries; beyond it a node counts as
+    /// survivable indefinitely.
+    fn survival_search_days(&self) -> u32 {
+        3650
+    }
+
+    /// Replications per probe of the time-to-survive search. Each probe is a full run, so
+    /// expensive runners may use fewer than the sweep's replications.
+    fn survival_probe_reps(&self, reps: usize) -> usize {
+        reps
+    }
+
     /// Days the network keeps matching demand while `node` is down; `None` = indefinitely.
-    /// Default: the longest outage (whole days, up to ten years) that loses no output on
-    /// average, found by bisection over `lost_output` — this equals Simchi-Levi's TTS when the
-    /// runner restarts nodes at full rate. Runners with a closed form should override it.
+    /// Default: the longest outage (whole days, up to [`Self::survival_search_days`]) that
+    /// loses no output on average, found by bisection over `lost_output` — this equals
+    /// Simchi-Levi's TTS when the runner restarts nodes at full rate. Runners with a closed form
+    /// should override it.
     fn time_to_survive(
         &self,
         node: &NodeRef,
         reps: usize,
         seed: u64,
     ) -> Result<Option<f64>, AnalysisError> {
-        const HORIZON: u32 = 3650;
+        let horizon = self.survival_search_days();
+        let reps = self.survival_probe_reps(reps).max(1);
         let eps = 1e-9 * self.baseline_per_day().max(1e-12);
         let mean_lost = |d: u32| -> Result<f64, AnalysisError> {
             let v = self.lost_output(&[*node], d, reps, seed)?;
             Ok(v.iter().sum::<f64>() / v.len().max(1) as f64)
         };
-        if mean_lost(HORIZON)? <= eps {
+        if mean_lost(horizon)? <= eps {
             return Ok(None);
         }
         // Invariant: lost(lo) <= eps < lost(hi).
-        let (mut lo, mut hi) = (0u32, HORIZON);
+        let (mut lo, mut hi) = (0u32, horizon);
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
             if mean_lost(mid)? <= eps {

@@ -219,34 +219,15 @@ impl KnockoutRunner for SimRunner<'_> {
         self.per_day
     }
 
-    /// Bisection on at most [`TTS_REPS`] replications: every probe is a full Monte Carlo, and
-    /// the survival time moves little with more replications when the disruption is scheduled.
-    fn time_to_survive(
-        &self,
-        node: &NodeRef,
-        reps: usize,
-        seed: u64,
-    ) -> Result<Option<f64>, AnalysisError> {
-        let reps = reps.clamp(1, TTS_REPS);
-        let mean_lost = |d: u32| -> Result<f64, AnalysisError> {
-            let v = self.lost_output(&[*node], d, reps, seed)?;
-            Ok(v.iter().sum::<f64>() / v.len().max(1) as f64)
-        };
-        let eps = 1e-6 * self.per_day.max(1e-12);
-        const LONGEST: u32 = 730;
-        if mean_lost(LONGEST)? <= eps {
-            return Ok(None);
-        }
-        let (mut lo, mut hi) = (0u32, LONGEST);
-        while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
-            if mean_lost(mid.max(1))? <= eps {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        Ok(Some(f64::from(lo)))
+    /// Every probe of the time-to-survive search is a full Monte Carlo; a few replications
+    /// suffice because the outage is scheduled, not random.
+    fn survival_probe_reps(&self, reps: usize) -> usize {
+        reps.clamp(1, TTS_REPS)
+    }
+
+    /// Two years: the bundled scenarios' longest horizon.
+    fn survival_search_days(&self) -> u32 {
+        730
     }
 
     fn unit(&self) -> String {

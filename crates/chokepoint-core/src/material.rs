@@ -28,6 +28,53 @@ pub enum MaterialForm {
     Other,
 }
 
+impl MaterialForm {
+    pub const ALL: [MaterialForm; 10] = [
+        Self::Ore,
+        Self::Concentrate,
+        Self::MixedCompound,
+        Self::SeparatedOxide,
+        Self::Metal,
+        Self::Alloy,
+        Self::Magnet,
+        Self::Component,
+        Self::EndProduct,
+        Self::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ore => "ore",
+            Self::Concentrate => "concentrate",
+            Self::MixedCompound => "mixed-compound",
+            Self::SeparatedOxide => "separated-oxide",
+            Self::Metal => "metal",
+            Self::Alloy => "alloy",
+            Self::Magnet => "magnet",
+            Self::Component => "component",
+            Self::EndProduct => "end-product",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// The text is not a material form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown form `{0}`; expected one of: ore, concentrate, mixed-compound, separated-oxide, metal, alloy, magnet, component, end-product, other"
+)]
+pub struct UnknownForm(pub String);
+
+impl FromStr for MaterialForm {
+    type Err = UnknownForm;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| UnknownForm(s.to_string()))
+    }
+}
+
 /// How a material is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum QuantityUnit {

@@ -437,22 +437,7 @@ impl Loader {
             if !self.id_format(&row, "id") {
                 continue;
             }
-            let form = match row.get("form") {
-                "ore" => Some(MaterialForm::Ore),
-                "concentrate" => Some(MaterialForm::Concentrate),
-                "mixed-compound" => Some(MaterialForm::MixedCompound),
-                "separated-oxide" => Some(MaterialForm::SeparatedOxide),
-                "metal" => Some(MaterialForm::Metal),
-                "alloy" => Some(MaterialForm::Alloy),
-                "magnet" => Some(MaterialForm::Magnet),
-                "component" => Some(MaterialForm::Component),
-                "end-product" => Some(MaterialForm::EndProduct),
-                "other" => Some(MaterialForm::Other),
-                other => {
-                    self.err(&row, K::InvalidValue, "form", format!("unknown form `{other}`; expected one of: ore, concentrate, mixed-compound, separated-oxide, metal, alloy, magnet, component, end-product, other"));
-                    None
-                }
-            };
+            let form = self.parse::<MaterialForm>(&row, "form");
             let unit = self.parse::<QuantityUnit>(&row, "unit");
             let given: Vec<&str> = ["element", "deposit", "content"]
                 .into_iter()

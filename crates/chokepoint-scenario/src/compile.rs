@@ -379,7 +379,10 @@ impl LaneFilter {
         let forms = s
             .forms
             .iter()
-            .map(|f| parse_form(f).ok_or_else(|| invalid(file, format!("{field}.forms"), format!("unknown form `{f}`; expected e.g. separated-oxide, metal, alloy, magnet"))))
+            .map(|f| {
+                f.parse::<MaterialForm>()
+                    .map_err(|e| invalid(file, format!("{field}.forms"), e.to_string()))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             from: selector_countries(
@@ -415,21 +418,6 @@ impl LaneFilter {
             && (self.elements.is_empty() || self.elements.iter().any(|e| mat.content.get(*e) > 0.0))
             && (self.forms.is_empty() || self.forms.contains(&mat.form))
     }
-}
-
-fn parse_form(s: &str) -> Option<MaterialForm> {
-    Some(match s {
-        "ore" => MaterialForm::Ore,
-        "concentrate" => MaterialForm::Concentrate,
-        "mixed-compound" => MaterialForm::MixedCompound,
-        "separated-oxide" => MaterialForm::SeparatedOxide,
-        "metal" => MaterialForm::Metal,
-        "alloy" => MaterialForm::Alloy,
-        "magnet" => MaterialForm::Magnet,
-        "component" => MaterialForm::Component,
-        "end-product" => MaterialForm::EndProduct,
-        _ => return None,
-    })
 }
 
 fn rationing_of(r: RationingRule) -> Rationing {
