@@ -9,7 +9,9 @@ use crate::output::{Format, Table, write_atomic};
 use anyhow::{Context, Result, bail};
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt32Array};
 use arrow_schema::{DataType, Field, Schema};
-use chokepoint_scenario::{Compiled, Report, Scenario, compile, report, run};
+use chokepoint_scenario::{
+    Compiled, Report, Scenario, compile, daily_series, median_replication, report, run_detailed,
+};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -32,6 +34,10 @@ pub struct SimulateArgs {
     /// (it must not exist).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// With --out: also write daily.csv for this replication (default: the median one by total
+    /// lost output).
+    #[arg(long)]
+    pub daily_replication: Option<u64>,
     /// Layer this data directory over the bundled dataset.
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -71,6 +77,32 @@ pub(crate) fn read_scenario(arg: &str) -> Result<(PathBuf, String)> {
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     Ok((path, text))
+}
+
+/// Checks that every licensing regime's `measure` is a measure of the rule timeline; returns
+/// the measures' titles for display, or an error naming the field.
+fn check_measures(s: &Scenario, file: &str) -> Result<std::result::Result<Vec<String>, String>> {
+    let timeline = match crate::policy::load_timeline(None)? {
+        Ok(t) => t,
+        Err(d) => {
+            crate::policy::print_diagnostics(&d);
+            bail!("the bundled policy timeline has errors");
+        }
+    };
+    let mut titles = Vec::new();
+    for (i, l) in s.licensing.iter().enumerate() {
+        let Some(id) = &l.measure else { continue };
+        match timeline.get(id) {
+            Some(m) => titles.push(format!("{} models {id}: {}", l.name, m.title)),
+            None => {
+                return Ok(Err(format!(
+                    "{file}: field `licensing[{i}] ({}).measure`: `{id}` is not a measure of the policy timeline (data/policy/measures.toml); `chokepoint policy timeline` lists them",
+                    l.name
+                )));
+            }
+        }
+    }
+    Ok(Ok(titles))
 }
 
 fn load_world(data: Option<&Path>) -> Result<chokepoint_core::World> {
@@ -128,6 +160,13 @@ pub fn run_scenario_command(cmd: ScenarioCommand) -> Result<i32> {
                     return Ok(2);
                 }
             };
+            let measures = match check_measures(&s, &file)? {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(2);
+                }
+            };
             let world = load_world(None)?;
             let c = match compile(&world, &s, &file) {
                 Ok(c) => c,
@@ -148,6 +187,9 @@ pub fn run_scenario_command(cmd: ScenarioCommand) -> Result<i32> {
                 c.sinks.len(),
                 c.stockpiles.len()
             );
+            for m in &measures {
+                println!("licensing: {m}");
+            }
             println!("\nsources: {}", s.provenance.sources.join(", "));
             for a in s.provenance.assumptions.iter().chain(&c.assumptions) {
                 println!("assumption: {a}");
@@ -187,6 +229,10 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
         eprintln!("error: --threads: expected at least 1 thread");
         return Ok(2);
     }
+    if let Err(e) = check_measures(&scenario, &file)? {
+        eprintln!("error: {e}");
+        return Ok(2);
+    }
     let world = load_world(args.data.as_deref())?;
     let compiled = match compile(&world, &scenario, &file) {
         Ok(c) => c,
@@ -213,9 +259,10 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
     );
     bar.set_message(scenario.id.clone());
     let started = std::time::Instant::now();
-    let mc = pool.install(|| run(&compiled, runs, seed, &|| bar.inc(1)));
+    let mc =
+        pool.install(|| run_detailed(&world, &scenario, &compiled, runs, seed, &|| bar.inc(1)));
     bar.finish_and_clear();
-    let mc = match mc {
+    let (mc, exports) = match mc {
         Ok(m) => m,
         Err(e) => {
             eprintln!("error: {file}: {e}");
@@ -223,10 +270,23 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
         }
     };
     let elapsed = started.elapsed();
-    let rep = report(&world, &scenario, &compiled, &mc, seed);
+    let mut rep = report(&world, &scenario, &compiled, &mc, seed);
+    rep.china_exports = exports.rows();
 
     if let Some(out) = &args.out {
-        write_run_dir(out, &rep, &compiled, &mc)?;
+        let daily_rep = args
+            .daily_replication
+            .unwrap_or_else(|| median_replication(&mc));
+        if daily_rep >= u64::from(runs) {
+            eprintln!(
+                "error: --daily-replication {daily_rep}: the run has replications 0..{}",
+                runs - 1
+            );
+            return Ok(2);
+        }
+        let daily = daily_series(&scenario, &compiled, seed, daily_rep)
+            .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        write_run_dir(out, &rep, &compiled, &mc, &daily, daily_rep)?;
         eprintln!("wrote {}", out.display());
     }
     match args.format {
@@ -309,6 +369,7 @@ fn print_report(r: &Report, c: &Compiled, elapsed: std::time::Duration) {
             );
         }
     }
+    print_exports(r);
     if !r.stockpiles.is_empty() {
         println!("\nStockpile releases (units of the stockpiled material):");
         let mut t = Table::new(&["stockpile", "released (mean [P5, P95])"]);
@@ -325,12 +386,57 @@ fn print_report(r: &Report, c: &Compiled, elapsed: std::time::Duration) {
     );
 }
 
+/// China's exports of the most-shipped materials, month by month (mean over replications).
+fn print_exports(r: &Report) {
+    let mut totals: Vec<(String, f64)> = Vec::new();
+    for row in &r.china_exports {
+        match totals.iter_mut().find(|(m, _)| *m == row.material) {
+            Some(t) => t.1 += row.shipped.mean,
+            None => totals.push((row.material.clone(), row.shipped.mean)),
+        }
+    }
+    totals.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let top: Vec<String> = totals
+        .iter()
+        .take(6)
+        .filter(|t| t.1 > 0.0)
+        .map(|t| t.0.clone())
+        .collect();
+    if top.is_empty() {
+        return;
+    }
+    println!("\nChina's exports by month (mean over replications; t, or units for components):");
+    let mut headers = vec!["month".to_string()];
+    headers.extend(top.iter().cloned());
+    let mut t = Table {
+        headers,
+        rows: Vec::new(),
+    };
+    let mut months: Vec<&String> = r.china_exports.iter().map(|x| &x.month).collect();
+    months.dedup();
+    for m in months {
+        let mut row = vec![m.clone()];
+        for mat in &top {
+            let v = r
+                .china_exports
+                .iter()
+                .find(|x| &x.month == m && &x.material == mat)
+                .map_or(0.0, |x| x.shipped.mean);
+            row.push(format!("{v:.1}"));
+        }
+        t.push(row);
+    }
+    print!("{}", t.render());
+}
+
 /// Writes the run directory under a temporary sibling name, then renames it into place.
 fn write_run_dir(
     out: &Path,
     rep: &Report,
     c: &Compiled,
     mc: &chokepoint_sim::McResult,
+    daily: &[chokepoint_scenario::report::DayRow],
+    daily_rep: u64,
 ) -> Result<()> {
     let parent = out
         .parent()
@@ -423,6 +529,51 @@ fn write_run_dir(
         w.flush()?;
     }
     write_atomic(&tmp.path().join("plants.csv"), &plants)?;
+
+    let mut exports = Vec::new();
+    {
+        let mut w = csv::Writer::from_writer(&mut exports);
+        w.write_record(["month", "material", "mean", "p5", "p50", "p95"])?;
+        for x in &rep.china_exports {
+            w.write_record([
+                x.month.clone(),
+                x.material.clone(),
+                x.shipped.mean.to_string(),
+                x.shipped.p5.to_string(),
+                x.shipped.p50.to_string(),
+                x.shipped.p95.to_string(),
+            ])?;
+        }
+        w.flush()?;
+    }
+    write_atomic(&tmp.path().join("china_exports.csv"), &exports)?;
+
+    let mut days = Vec::new();
+    {
+        let mut w = csv::Writer::from_writer(&mut days);
+        w.write_record([
+            "replication",
+            "day",
+            "date",
+            "sector",
+            "country",
+            "demand",
+            "met",
+        ])?;
+        for d in daily {
+            w.write_record([
+                daily_rep.to_string(),
+                d.day.to_string(),
+                d.date.clone(),
+                d.sector.clone(),
+                d.country.clone(),
+                d.demand.to_string(),
+                d.met.to_string(),
+            ])?;
+        }
+        w.flush()?;
+    }
+    write_atomic(&tmp.path().join("daily.csv"), &days)?;
 
     let tmp_path = tmp.keep();
     std::fs::rename(&tmp_path, out)

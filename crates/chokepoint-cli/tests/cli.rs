@@ -103,6 +103,15 @@ fn simulate_writes_a_complete_run_directory() {
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["runs"], 3);
+    assert!(
+        summary["china_exports"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    );
+    // The daily series covers every day of the horizon for every (sector, country).
+    let daily = std::fs::read_to_string(out.join("daily.csv")).unwrap();
+    let sectors = summary["sectors"].as_array().unwrap().len();
+    assert_eq!(daily.lines().count(), 1 + 365 * sectors);
     // No temporary directory is left behind.
     let leftovers: Vec<_> = std::fs::read_dir(parent.path())
         .unwrap()

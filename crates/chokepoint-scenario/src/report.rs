@@ -95,6 +95,9 @@ pub struct Report {
     pub plants: Vec<PlantRow>,
     pub materials: Vec<MaterialRow>,
     pub stockpiles: Vec<StockpileRow>,
+    /// China's exports by material and month (mean and 90% band over replications), when the
+    /// run recorded them ([`run_detailed`]).
+    pub china_exports: Vec<ExportRow>,
     pub assumptions: Vec<String>,
     pub warnings: Vec<String>,
     pub provenance: crate::spec::Provenance,
@@ -243,8 +246,197 @@ pub fn report(
         plants,
         materials,
         stockpiles,
+        china_exports: Vec::new(),
         assumptions: compiled.assumptions.clone(),
         warnings: compiled.warnings.clone(),
         provenance: scenario.provenance.clone(),
     }
+}
+
+/// China's exports by material per calendar month, per replication: tonnes (or units) shipped
+/// on lanes from a facility in China to one abroad.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportSeries {
+    /// `YYYY-MM` of each month the horizon touches.
+    pub months: Vec<String>,
+    /// Material ids shipped abroad from China.
+    pub materials: Vec<String>,
+    /// Per replication, months x materials (row-major).
+    pub per_replication: Vec<Vec<f64>>,
+}
+
+/// Mean and 90% band of one month's exports of one material.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportRow {
+    pub month: String,
+    pub material: String,
+    pub shipped: Summary,
+}
+
+impl ExportSeries {
+    pub fn rows(&self) -> Vec<ExportRow> {
+        let m = self.materials.len();
+        let mut out = Vec::new();
+        for (mi, month) in self.months.iter().enumerate() {
+            for (k, material) in self.materials.iter().enumerate() {
+                let xs: Vec<f64> = self.per_replication.iter().map(|r| r[mi * m + k]).collect();
+                out.push(ExportRow {
+                    month: month.clone(),
+                    material: material.clone(),
+                    shipped: summary(&xs),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Calendar month index of each simulated day, and the month labels.
+fn month_buckets(scenario: &Scenario, horizon: u32) -> (Vec<u16>, Vec<String>) {
+    let mut labels: Vec<String> = Vec::new();
+    let mut of_day = Vec::with_capacity(horizon as usize);
+    for t in 0..horizon {
+        let date = scenario
+            .start
+            .checked_add(jiff::Span::new().days(i64::from(t)))
+            .unwrap_or(scenario.start);
+        let label = format!("{:04}-{:02}", date.year(), date.month());
+        if labels.last() != Some(&label) {
+            labels.push(label);
+        }
+        of_day.push(u16::try_from(labels.len() - 1).unwrap_or(u16::MAX));
+    }
+    (of_day, labels)
+}
+
+/// Like [`run`], and also records China's monthly exports by material in every replication
+/// (an observer that only reads the state, so the random streams and results are unchanged).
+pub fn run_detailed(
+    world: &World,
+    scenario: &Scenario,
+    compiled: &Compiled,
+    runs: u32,
+    seed: u64,
+    progress: &(dyn Fn() + Sync),
+) -> Result<(McResult, ExportSeries), chokepoint_sim::ConfigError> {
+    let net = &compiled.network;
+    let china = chokepoint_core::CountryCode::CHINA;
+    let mut materials: Vec<chokepoint_core::material::MaterialId> = Vec::new();
+    let mut export_edges: Vec<(chokepoint_sim::EdgeId, usize)> = Vec::new();
+    for (e, meta) in compiled.edges.iter().enumerate() {
+        if meta.lane.is_some() && meta.from_country == china && meta.to_country != china {
+            let k = materials
+                .iter()
+                .position(|m| *m == meta.material)
+                .unwrap_or_else(|| {
+                    materials.push(meta.material);
+                    materials.len() - 1
+                });
+            export_edges.push((
+                chokepoint_sim::EdgeId(u32::try_from(e).unwrap_or(u32::MAX)),
+                k,
+            ));
+        }
+    }
+    let (of_day, months) = month_buckets(scenario, compiled.horizon);
+    let width = materials.len();
+    let cells = months.len() * width;
+    let results: Vec<(ReplicationSummary, Vec<f64>)> = (0..u64::from(runs.max(1)))
+        .into_par_iter()
+        .map_init(
+            || State::new(net),
+            |st, r| {
+                let mut rng = chokepoint_sim::replication_rng(seed, r);
+                let mut exports = vec![0.0; cells];
+                let mut observe = |t: u32, _: &chokepoint_sim::Network, s: &State| {
+                    let base = usize::from(of_day[t as usize]) * width;
+                    for &(e, k) in &export_edges {
+                        exports[base + k] += s.shipped(e);
+                    }
+                };
+                chokepoint_sim::simulate(net, st, compiled.horizon, &mut rng, &mut observe)?;
+                progress();
+                Ok((chokepoint_sim::summarise(net, st), exports))
+            },
+        )
+        .collect::<Result<Vec<_>, chokepoint_sim::ConfigError>>()?;
+    let (reps, per_replication): (Vec<_>, Vec<_>) = results.into_iter().unzip();
+    let series = ExportSeries {
+        months,
+        materials: materials
+            .iter()
+            .map(|m| world.materials.get(*m).key.clone())
+            .collect(),
+        per_replication,
+    };
+    Ok((reduce(net, reps), series))
+}
+
+/// The replication whose total lost output is the median (the lower one for an even count; the
+/// smallest index among equals), for the daily series.
+pub fn median_replication(mc: &McResult) -> u64 {
+    let mut idx: Vec<(f64, usize)> = mc
+        .replications
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.lost_output.iter().sum::<f64>(), i))
+        .collect();
+    idx.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    idx.get((idx.len().saturating_sub(1)) / 2)
+        .map_or(0, |x| x.1 as u64)
+}
+
+/// One day of one (sector, country) in a traced replication.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayRow {
+    pub day: u32,
+    pub date: String,
+    pub sector: String,
+    pub country: String,
+    pub demand: f64,
+    pub met: f64,
+}
+
+/// Replays replication `rep` (same stream as in the Monte Carlo) and records, per day and per
+/// (sector, country), end-product demand and the part met from stock.
+pub fn daily_series(
+    scenario: &Scenario,
+    compiled: &Compiled,
+    seed: u64,
+    rep: u64,
+) -> Result<Vec<DayRow>, chokepoint_sim::ConfigError> {
+    let net = &compiled.network;
+    let mut groups: BTreeMap<(String, String), Vec<chokepoint_sim::NodeId>> = BTreeMap::new();
+    for s in &compiled.sinks {
+        groups
+            .entry((s.sector.clone(), s.country.to_string()))
+            .or_default()
+            .push(s.node);
+    }
+    let groups: Vec<((String, String), Vec<chokepoint_sim::NodeId>)> = groups.into_iter().collect();
+    let mut last: Vec<(f64, f64)> = vec![(0.0, 0.0); groups.len()];
+    let mut rows = Vec::new();
+    let mut st = State::new(net);
+    let mut rng = chokepoint_sim::replication_rng(seed, rep);
+    let mut observe = |t: u32, _: &chokepoint_sim::Network, s: &State| {
+        let date = scenario
+            .start
+            .checked_add(jiff::Span::new().days(i64::from(t)))
+            .map_or_else(|_| String::new(), |d| d.to_string());
+        for (g, ((sector, country), nodes)) in groups.iter().enumerate() {
+            let dem: f64 = nodes.iter().map(|&n| s.external_demand_total(n)).sum();
+            let met: f64 = nodes.iter().map(|&n| s.external_demand_met_total(n)).sum();
+            rows.push(DayRow {
+                day: t,
+                date: date.clone(),
+                sector: sector.clone(),
+                country: country.clone(),
+                demand: dem - last[g].0,
+                met: met - last[g].1,
+            });
+            last[g] = (dem, met);
+        }
+    };
+    chokepoint_sim::simulate(net, &mut st, compiled.horizon, &mut rng, &mut observe)?;
+    Ok(rows)
 }

@@ -350,6 +350,14 @@ impl State {
     pub fn external_backorders(&self, n: NodeId) -> f64 {
         self.bo_ext[n.0 as usize]
     }
+    /// External demand at a node, summed since period 0.
+    pub fn external_demand_total(&self, n: NodeId) -> f64 {
+        self.dem_sum[n.0 as usize]
+    }
+    /// External demand met from stock at a node, summed since period 0.
+    pub fn external_demand_met_total(&self, n: NodeId) -> f64 {
+        self.met_sum[n.0 as usize]
+    }
     /// Amount shipped on a lane in the last period.
     pub fn shipped(&self, e: crate::spec::EdgeId) -> f64 {
         self.os[e.0 as usize]
