@@ -272,6 +272,7 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
     let elapsed = started.elapsed();
     let mut rep = report(&world, &scenario, &compiled, &mc, seed);
     rep.china_exports = exports.rows();
+    rep.origins = exports.origins.clone();
 
     if let Some(out) = &args.out {
         let daily_rep = args
@@ -370,6 +371,25 @@ fn print_report(r: &Report, c: &Compiled, elapsed: std::time::Duration) {
         }
     }
     print_exports(r);
+    if !r.origins.is_empty() {
+        println!(
+            "\nOrigin of end products' rare-earth flows by country of mining (end of horizon, mean over replications):"
+        );
+        let mut t = Table::new(&["sector", "country", "origin shares"]);
+        for o in &r.origins {
+            t.push(vec![
+                o.sector.clone(),
+                o.country.clone(),
+                o.shares
+                    .iter()
+                    .take(5)
+                    .map(|(c, x)| format!("{c} {:.1}%", x * 100.0))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ]);
+        }
+        print!("{}", t.render());
+    }
     if !r.stockpiles.is_empty() {
         println!("\nStockpile releases (units of the stockpiled material):");
         let mut t = Table::new(&["stockpile", "released (mean [P5, P95])"]);

@@ -76,6 +76,8 @@ pub struct Compiled {
     pub edges: Vec<EdgeMeta>,
     /// Dataset stockpile keys, in [`Network::stockpile_nodes`] order.
     pub stockpiles: Vec<String>,
+    /// Origin labels (countries of mining) when origin tracing is on; empty otherwise.
+    pub origin_labels: Vec<CountryCode>,
     pub horizon: u32,
     /// Derived inputs the results depend on, stated for the report.
     pub assumptions: Vec<String>,
@@ -646,6 +648,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         lead_in[m] = lead_in[m].max(lead_in[l]);
     }
     let start = scenario.start;
+    let mut origin_labels: Vec<CountryCode> = Vec::new();
     for i in (0..n).filter(|&i| keep[i]) {
         let meta = &nodes[i];
         let fac = meta.facility.map(|f| world.facilities.get(f));
@@ -692,6 +695,16 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         }
         if p.is_mine[i] {
             spec.supply = Supply::External { lead_time: 1 };
+            if scenario.trace_origin {
+                let label = origin_labels
+                    .iter()
+                    .position(|c| *c == meta.country)
+                    .unwrap_or_else(|| {
+                        origin_labels.push(meta.country);
+                        origin_labels.len() - 1
+                    });
+                spec.origin = Some(u16::try_from(label).unwrap_or(u16::MAX));
+            }
         }
         if let Some((sector_key, _, per_day)) = sink_demand.get(&i) {
             let sector = world
@@ -709,6 +722,9 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
             });
         }
         b.node(spec);
+    }
+    if scenario.trace_origin {
+        b.origin_labels(u16::try_from(origin_labels.len()).unwrap_or(u16::MAX));
     }
     for &(l, m, r) in p.coproducts.iter().filter(|c| keep[c.0] && keep[c.1]) {
         b.coproduct(NodeId(kid[l]), NodeId(kid[m]), r);
@@ -1017,6 +1033,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         sinks,
         edges,
         stockpiles: stockpile_keys,
+        origin_labels,
         horizon,
         assumptions,
         warnings,

@@ -12,5 +12,5 @@ pub mod report;
 pub mod spec;
 
 pub use compile::{Compiled, compile};
-pub use report::{Report, daily_series, median_replication, report, run, run_detailed};
+pub use report::{OriginRow, Report, daily_series, median_replication, report, run, run_detailed};
 pub use spec::{Scenario, ScenarioError};

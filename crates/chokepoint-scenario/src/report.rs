@@ -98,6 +98,9 @@ pub struct Report {
     /// China's exports by material and month (mean and 90% band over replications), when the
     /// run recorded them ([`run_detailed`]).
     pub china_exports: Vec<ExportRow>,
+    /// Origin of the end products' rare-earth flows by country of mining, at the end of the
+    /// horizon, when the scenario traces origins.
+    pub origins: Vec<OriginRow>,
     pub assumptions: Vec<String>,
     pub warnings: Vec<String>,
     pub provenance: crate::spec::Provenance,
@@ -247,10 +250,67 @@ pub fn report(
         materials,
         stockpiles,
         china_exports: Vec::new(),
+        origins: Vec::new(),
         assumptions: compiled.assumptions.clone(),
         warnings: compiled.warnings.clone(),
         provenance: scenario.provenance.clone(),
     }
+}
+
+/// Origin mix of one sector's end products in one country: share by country of mining.
+#[derive(Debug, Clone, Serialize)]
+pub struct OriginRow {
+    pub sector: String,
+    pub country: String,
+    /// (country of mining, mean share over replications), largest first.
+    pub shares: Vec<(String, f64)>,
+}
+
+/// Averages the per-replication end-of-horizon origin mixes of the sinks (sinks x labels,
+/// row-major) by (sector, country), weighting sinks by their demand.
+pub fn origin_rows(compiled: &Compiled, per_replication: &[Vec<f64>]) -> Vec<OriginRow> {
+    let k = compiled.origin_labels.len();
+    if k == 0 || per_replication.is_empty() {
+        return Vec::new();
+    }
+    let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (i, s) in compiled.sinks.iter().enumerate() {
+        groups
+            .entry((s.sector.clone(), s.country.to_string()))
+            .or_default()
+            .push(i);
+    }
+    groups
+        .into_iter()
+        .map(|((sector, country), sinks)| {
+            let weight: f64 = sinks.iter().map(|&i| compiled.sinks[i].units_per_day).sum();
+            let mut shares: Vec<(String, f64)> = (0..k)
+                .map(|label| {
+                    let mean = per_replication
+                        .iter()
+                        .map(|r| {
+                            sinks
+                                .iter()
+                                .map(|&i| {
+                                    r[i * k + label] * compiled.sinks[i].units_per_day
+                                        / weight.max(f64::MIN_POSITIVE)
+                                })
+                                .sum::<f64>()
+                        })
+                        .sum::<f64>()
+                        / per_replication.len() as f64;
+                    (compiled.origin_labels[label].to_string(), mean)
+                })
+                .filter(|(_, x)| *x > 1e-6)
+                .collect();
+            shares.sort_by(|a, b| b.1.total_cmp(&a.1));
+            OriginRow {
+                sector,
+                country,
+                shares,
+            }
+        })
+        .collect()
 }
 
 /// China's exports by material per calendar month, per replication: tonnes (or units) shipped
@@ -263,6 +323,8 @@ pub struct ExportSeries {
     pub materials: Vec<String>,
     /// Per replication, months x materials (row-major).
     pub per_replication: Vec<Vec<f64>>,
+    /// End products' origin mixes (empty unless the scenario traces origins).
+    pub origins: Vec<OriginRow>,
 }
 
 /// Mean and 90% band of one month's exports of one material.
@@ -341,26 +403,44 @@ pub fn run_detailed(
     let (of_day, months) = month_buckets(scenario, compiled.horizon);
     let width = materials.len();
     let cells = months.len() * width;
-    let results: Vec<(ReplicationSummary, Vec<f64>)> = (0..u64::from(runs.max(1)))
+    let k = compiled.origin_labels.len();
+    let sinks: Vec<chokepoint_sim::NodeId> = compiled.sinks.iter().map(|s| s.node).collect();
+    let last = compiled.horizon.saturating_sub(1);
+    let results: Vec<(ReplicationSummary, Vec<f64>, Vec<f64>)> = (0..u64::from(runs.max(1)))
         .into_par_iter()
         .map_init(
             || State::new(net),
             |st, r| {
                 let mut rng = chokepoint_sim::replication_rng(seed, r);
                 let mut exports = vec![0.0; cells];
-                let mut observe = |t: u32, _: &chokepoint_sim::Network, s: &State| {
+                let mut origins = vec![0.0; sinks.len() * k];
+                let mut observe = |t: u32, n: &chokepoint_sim::Network, s: &State| {
                     let base = usize::from(of_day[t as usize]) * width;
-                    for &(e, k) in &export_edges {
-                        exports[base + k] += s.shipped(e);
+                    for &(e, m) in &export_edges {
+                        exports[base + m] += s.shipped(e);
+                    }
+                    if t == last && k > 0 {
+                        for (i, &node) in sinks.iter().enumerate() {
+                            if let Some(mix) = s.origin_mix(n, node) {
+                                origins[i * k..(i + 1) * k].copy_from_slice(mix);
+                            }
+                        }
                     }
                 };
                 chokepoint_sim::simulate(net, st, compiled.horizon, &mut rng, &mut observe)?;
                 progress();
-                Ok((chokepoint_sim::summarise(net, st), exports))
+                Ok((chokepoint_sim::summarise(net, st), exports, origins))
             },
         )
         .collect::<Result<Vec<_>, chokepoint_sim::ConfigError>>()?;
-    let (reps, per_replication): (Vec<_>, Vec<_>) = results.into_iter().unzip();
+    let mut reps = Vec::with_capacity(results.len());
+    let mut per_replication = Vec::with_capacity(results.len());
+    let mut origins = Vec::with_capacity(results.len());
+    for (r, e, o) in results {
+        reps.push(r);
+        per_replication.push(e);
+        origins.push(o);
+    }
     let series = ExportSeries {
         months,
         materials: materials
@@ -368,6 +448,7 @@ pub fn run_detailed(
             .map(|m| world.materials.get(*m).key.clone())
             .collect(),
         per_replication,
+        origins: origin_rows(compiled, &origins),
     };
     Ok((reduce(net, reps), series))
 }

@@ -79,6 +79,9 @@ pub struct Scenario {
     pub disruptions: Vec<Disruption>,
     #[serde(default, rename = "licensing")]
     pub licensing: Vec<Licensing>,
+    /// Trace the origin of every stock by country of mining (slower; off by default).
+    #[serde(default)]
+    pub trace_origin: bool,
     /// Whether the dataset's stockpiles take part (default true).
     #[serde(default = "yes")]
     pub stockpiles: bool,
