@@ -291,10 +291,14 @@ pub fn sweep(
 
 /// Sorts by mean loss (largest first, ties by node), fills the REI and the paired comparison.
 pub fn rank(results: &mut [NodeResult]) {
+    // Equal losses (often none, when inventories outlast the outage) are ordered by how long the
+    // network survives the node's loss: the shorter, the closer it is to being a chokepoint.
+    let tts = |r: &NodeResult| r.tts_days.unwrap_or(f64::INFINITY);
     results.sort_by(|a, b| {
         b.lost
             .mean
             .total_cmp(&a.lost.mean)
+            .then(tts(a).total_cmp(&tts(b)))
             .then(a.node.cmp(&b.node))
     });
     let max_pi = results
