@@ -115,6 +115,14 @@ pub fn run(
     progress: &(dyn Fn() + Sync),
 ) -> Result<McResult, chokepoint_sim::ConfigError> {
     let net = &compiled.network;
+    if net.is_deterministic() {
+        // No replication draws a random number, so all are identical: compute one.
+        let one = run_replication(net, &mut State::new(net), compiled.horizon, seed, 0)?;
+        for _ in 0..runs.max(1) {
+            progress();
+        }
+        return Ok(reduce(net, vec![one; runs.max(1) as usize]));
+    }
     let reps: Vec<ReplicationSummary> = (0..u64::from(runs.max(1)))
         .into_par_iter()
         .map_init(
@@ -406,7 +414,13 @@ pub fn run_detailed(
     let k = compiled.origin_labels.len();
     let sinks: Vec<chokepoint_sim::NodeId> = compiled.sinks.iter().map(|s| s.node).collect();
     let last = compiled.horizon.saturating_sub(1);
-    let results: Vec<(ReplicationSummary, Vec<f64>, Vec<f64>)> = (0..u64::from(runs.max(1)))
+    // A deterministic network gives identical replications: compute one, count it `runs` times.
+    let computed = if net.is_deterministic() {
+        1
+    } else {
+        u64::from(runs.max(1))
+    };
+    let results: Vec<(ReplicationSummary, Vec<f64>, Vec<f64>)> = (0..computed)
         .into_par_iter()
         .map_init(
             || State::new(net),
@@ -433,6 +447,15 @@ pub fn run_detailed(
             },
         )
         .collect::<Result<Vec<_>, chokepoint_sim::ConfigError>>()?;
+    let results = if computed == 1 && runs > 1 {
+        for _ in 1..runs {
+            progress();
+        }
+        let first = results.into_iter().next();
+        first.map_or_else(Vec::new, |r| vec![r; runs as usize])
+    } else {
+        results
+    };
     let mut reps = Vec::with_capacity(results.len());
     let mut per_replication = Vec::with_capacity(results.len());
     let mut origins = Vec::with_capacity(results.len());

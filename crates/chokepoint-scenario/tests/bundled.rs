@@ -234,3 +234,30 @@ fn origin_tracing_gives_mixes_that_sum_to_one_and_changes_no_quantity() {
         assert_eq!(bits(&a.shortage), bits(&b.shortage));
     }
 }
+
+#[test]
+fn deterministic_scenarios_are_computed_once_with_the_same_result() {
+    // baseline and heavy-ban have no random element: the shortcut must equal running every
+    // replication on its own stream; licensing (random reviews) must not take the shortcut.
+    let w = world();
+    for (name, deterministic) in [
+        ("heavy-ban-12m.toml", true),
+        ("baseline.toml", true),
+        ("licensing-2025-04.toml", false),
+    ] {
+        let mut s = scenario(name);
+        s.horizon_days = 200;
+        let c = compile(&w, &s, name).unwrap();
+        assert_eq!(c.network.is_deterministic(), deterministic, "{name}");
+        let shortcut = run(&c, 3, 17, &|| {}).unwrap();
+        let mut st = chokepoint_sim::State::new(&c.network);
+        for r in 0..3u64 {
+            let full =
+                chokepoint_sim::run_replication(&c.network, &mut st, c.horizon, 17, r).unwrap();
+            assert_eq!(
+                full, shortcut.replications[r as usize],
+                "{name} replication {r}"
+            );
+        }
+    }
+}

@@ -872,6 +872,20 @@ impl Network {
     }
 
     /// Number of nodes.
+    /// True when a replication never draws a random number (no random demand, no Markov or
+    /// episode disruption, no licence review): every replication is then identical, whatever
+    /// the seed and stream, and a caller may compute one and reuse it.
+    pub fn is_deterministic(&self) -> bool {
+        self.demands
+            .iter()
+            .all(|(_, d)| !matches!(d, crate::spec::Demand::Random(_)))
+            && self
+                .disruptions
+                .iter()
+                .all(|d| matches!(d.process, CProcess::Scheduled(_) | CProcess::Series(_)))
+            && self.licences.is_empty()
+    }
+
     pub fn node_count(&self) -> usize {
         self.names.len()
     }
