@@ -79,9 +79,13 @@ pub(crate) fn read_scenario(arg: &str) -> Result<(PathBuf, String)> {
     Ok((path, text))
 }
 
-/// Checks that every licensing regime's `measure` is a measure of the rule timeline; returns
-/// the measures' titles for display, or an error naming the field.
-fn check_measures(s: &Scenario, file: &str) -> Result<std::result::Result<Vec<String>, String>> {
+/// Resolves the scenario's licensing regimes against the rule timeline (bundled policy file):
+/// windows of regimes that name a measure, general-licence dates, unknown ids. Returns the notes
+/// or the error message naming the field.
+fn resolve_measures(
+    s: &mut Scenario,
+    file: &str,
+) -> Result<std::result::Result<Vec<String>, String>> {
     let timeline = match crate::policy::load_timeline(None)? {
         Ok(t) => t,
         Err(d) => {
@@ -89,20 +93,8 @@ fn check_measures(s: &Scenario, file: &str) -> Result<std::result::Result<Vec<St
             bail!("the bundled policy timeline has errors");
         }
     };
-    let mut titles = Vec::new();
-    for (i, l) in s.licensing.iter().enumerate() {
-        let Some(id) = &l.measure else { continue };
-        match timeline.get(id) {
-            Some(m) => titles.push(format!("{} models {id}: {}", l.name, m.title)),
-            None => {
-                return Ok(Err(format!(
-                    "{file}: field `licensing[{i}] ({}).measure`: `{id}` is not a measure of the policy timeline (data/policy/measures.toml); `chokepoint policy timeline` lists them",
-                    l.name
-                )));
-            }
-        }
-    }
-    Ok(Ok(titles))
+    Ok(s.resolve_measures(&timeline, file)
+        .map_err(|e| e.to_string()))
 }
 
 fn load_world(data: Option<&Path>) -> Result<chokepoint_core::World> {
@@ -153,14 +145,14 @@ pub fn run_scenario_command(cmd: ScenarioCommand) -> Result<i32> {
         ScenarioCommand::Show { scenario } => {
             let (path, text) = read_scenario(&scenario)?;
             let file = path.display().to_string();
-            let s = match Scenario::parse(&text, &file) {
+            let mut s = match Scenario::parse(&text, &file) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("error: {e}");
                     return Ok(2);
                 }
             };
-            let measures = match check_measures(&s, &file)? {
+            let measures = match resolve_measures(&mut s, &file)? {
                 Ok(m) => m,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -188,7 +180,7 @@ pub fn run_scenario_command(cmd: ScenarioCommand) -> Result<i32> {
                 c.stockpiles.len()
             );
             for m in &measures {
-                println!("licensing: {m}");
+                println!("policy: {m}");
             }
             println!("\nsources: {}", s.provenance.sources.join(", "));
             for a in s.provenance.assumptions.iter().chain(&c.assumptions) {
@@ -205,7 +197,7 @@ pub fn run_scenario_command(cmd: ScenarioCommand) -> Result<i32> {
 pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
     let (path, text) = read_scenario(&args.scenario)?;
     let file = path.display().to_string();
-    let scenario = match Scenario::parse(&text, &file) {
+    let mut scenario = match Scenario::parse(&text, &file) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -229,10 +221,13 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
         eprintln!("error: --threads: expected at least 1 thread");
         return Ok(2);
     }
-    if let Err(e) = check_measures(&scenario, &file)? {
-        eprintln!("error: {e}");
-        return Ok(2);
-    }
+    let policy_notes = match resolve_measures(&mut scenario, &file)? {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    };
     let world = load_world(args.data.as_deref())?;
     let compiled = match compile(&world, &scenario, &file) {
         Ok(c) => c,
@@ -272,6 +267,7 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
     let elapsed = started.elapsed();
     let mut rep = report(&world, &scenario, &compiled, &mc, seed);
     rep.china_exports = exports.rows();
+    rep.assumptions.extend(policy_notes);
     rep.origins = exports.origins.clone();
 
     if let Some(out) = &args.out {

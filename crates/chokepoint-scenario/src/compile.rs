@@ -741,6 +741,9 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
             world,
         )?[0];
         let filter = LaneFilter::new(&lic.selector, file, &field, world)?;
+        let from = lic.from.ok_or_else(|| {
+            invalid(file, format!("{field}.from"), "not set: give `from`, or a `measure` resolved against the rule timeline (the CLI does this)")
+        })?;
         let mut keys: BTreeMap<(CountryCode, MaterialId), chokepoint_sim::LicenceKey> =
             BTreeMap::new();
         let mut controlled = 0usize;
@@ -755,7 +758,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
             let key = *keys.entry((tc, m)).or_insert_with(|| {
                 // A regime in force before the start applies from day 0.
                 b.licence(LicenceSpec {
-                    required_from: scenario.day_of(lic.from).max(0),
+                    required_from: scenario.day_of(from).max(0),
                     required_until: lic.until.map(|u| scenario.day_of(u).max(0)),
                     review: lic.review_days.to_sim(),
                     approval_probability: lic.approval_probability,

@@ -252,15 +252,17 @@ pub enum DayDist {
 #[serde(deny_unknown_fields)]
 pub struct Licensing {
     pub name: String,
-    /// The policy measure this models (an id in data/policy), for the record.
+    /// The policy measure this models (an id in data/policy/measures.toml). When `from` is not
+    /// given, the regime's window is read from the rule timeline: the first stretch of the
+    /// horizon in which the measure is in force (suspensions included).
     #[serde(default)]
     pub measure: Option<String>,
     /// The controlling jurisdiction: lanes leaving it are controlled.
     pub exporter: String,
     #[serde(flatten)]
     pub selector: Selector,
-    #[serde(deserialize_with = "date::one")]
-    pub from: Date,
+    #[serde(default, deserialize_with = "date::opt")]
+    pub from: Option<Date>,
     #[serde(default, deserialize_with = "date::opt")]
     pub until: Option<Date>,
     /// Review time in calendar days.
@@ -269,6 +271,10 @@ pub struct Licensing {
     pub validity_days: f64,
     #[serde(default, deserialize_with = "date::opt")]
     pub general_licence_from: Option<Date>,
+    /// A timeline measure whose first day in force is `general_licence_from` (when that is not
+    /// given).
+    #[serde(default)]
+    pub general_licence_measure: Option<String>,
     #[serde(default)]
     pub source: Option<String>,
     #[serde(default)]
@@ -276,6 +282,106 @@ pub struct Licensing {
 }
 
 impl Scenario {
+    /// Fills licensing windows from the rule timeline: a regime that names a `measure` and gives
+    /// no `from` gets the first stretch of the horizon in which the measure is in force (as of
+    /// each day, suspensions included); `general_licence_measure` likewise sets
+    /// `general_licence_from`. Returns notes for the report. An unknown measure id is an error
+    /// naming the field.
+    pub fn resolve_measures(
+        &mut self,
+        timeline: &chokepoint_rules::Timeline,
+        file: &str,
+    ) -> Result<Vec<String>, ScenarioError> {
+        let mut notes = Vec::new();
+        let start = self.start;
+        let days: Vec<Date> = (0..self.horizon_days)
+            .filter_map(|d| start.checked_add(jiff::Span::new().days(d)).ok())
+            .collect();
+        let unknown = |i: usize, name: &str, field: &str, id: &str| ScenarioError::Invalid {
+            file: file.to_string(),
+            field: format!("licensing[{i}] ({name}).{field}"),
+            message: format!(
+                "`{id}` is not a measure of the policy timeline (data/policy/measures.toml); `chokepoint policy timeline` lists them"
+            ),
+        };
+        for (i, l) in self.licensing.iter_mut().enumerate() {
+            if let Some(id) = l.measure.clone() {
+                if timeline.get(&id).is_none() {
+                    return Err(unknown(i, &l.name, "measure", &id));
+                }
+                if l.from.is_none() {
+                    let in_force: Vec<bool> = days
+                        .iter()
+                        .map(|d| timeline.in_force(&id, *d).unwrap_or(false))
+                        .collect();
+                    match in_force.iter().position(|x| *x) {
+                        None => {
+                            notes.push(format!(
+                                "licensing `{}`: {id} is not in force on any day of the horizon; the regime has no effect",
+                                l.name
+                            ));
+                            // A window after the horizon: nothing is controlled within it.
+                            l.from = start
+                                .checked_add(jiff::Span::new().days(self.horizon_days))
+                                .ok();
+                        }
+                        Some(first) => {
+                            l.from = Some(days[first]);
+                            let end = in_force[first..]
+                                .iter()
+                                .position(|x| !*x)
+                                .map(|k| first + k);
+                            l.until = end.map(|k| days[k]);
+                            if let Some(k) = end
+                                && in_force[k..].iter().any(|x| *x)
+                            {
+                                notes.push(format!(
+                                    "licensing `{}`: {id} is in force again later in the horizon; only its first window ({} to {}) is simulated",
+                                    l.name, days[first], days[k]
+                                ));
+                            }
+                            notes.push(format!(
+                                "licensing `{}`: window from the rule timeline ({id}): {} to {}",
+                                l.name,
+                                days[first],
+                                l.until.map_or_else(
+                                    || "the end of the horizon".to_string(),
+                                    |u| u.to_string()
+                                )
+                            ));
+                        }
+                    }
+                }
+            }
+            if let Some(id) = l.general_licence_measure.clone() {
+                if timeline.get(&id).is_none() {
+                    return Err(unknown(i, &l.name, "general_licence_measure", &id));
+                }
+                if l.general_licence_from.is_none() {
+                    l.general_licence_from = days
+                        .iter()
+                        .find(|d| timeline.in_force(&id, **d).unwrap_or(false))
+                        .copied();
+                    if let Some(g) = l.general_licence_from {
+                        notes.push(format!(
+                            "licensing `{}`: general licences from {g} (rule timeline: {id})",
+                            l.name
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(as_of) = timeline.as_of()
+            && days.last().is_some_and(|d| *d > as_of)
+            && !self.licensing.is_empty()
+        {
+            notes.push(format!(
+                "the horizon runs past the policy data's newest source ({as_of}); rule status after that date may have changed"
+            ));
+        }
+        Ok(notes)
+    }
+
     /// Parses and checks a scenario; `file` names it in messages.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         let s: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Syntax {
@@ -386,12 +492,18 @@ impl Scenario {
         }
         for (i, l) in self.licensing.iter().enumerate() {
             let f = |x: &str| format!("licensing[{i}] ({}).{x}", l.name);
-            if let Some(u) = l.until
-                && u <= l.from
+            if let (Some(u), Some(from)) = (l.until, l.from)
+                && u <= from
             {
                 return bad(
                     f("until"),
-                    format!("{u} is not after {}; expected until > from", l.from),
+                    format!("{u} is not after {from}; expected until > from"),
+                );
+            }
+            if l.from.is_none() && l.measure.is_none() {
+                return bad(
+                    f("from"),
+                    "give `from`, or a `measure` whose dates the rule timeline supplies".into(),
                 );
             }
             check_prob(l.approval_probability).or_else(|e| bad(f("approval_probability"), e))?;

@@ -22,8 +22,17 @@ fn text(name: &str) -> String {
     std::fs::read_to_string(root().join("data/scenarios").join(name)).unwrap()
 }
 
+fn timeline() -> chokepoint_rules::Timeline {
+    let path = root().join("data/policy/measures.toml");
+    chokepoint_rules::Timeline::from_toml(&std::fs::read_to_string(&path).unwrap(), "measures.toml")
+        .unwrap()
+}
+
+/// A bundled scenario, parsed and resolved against the bundled rule timeline.
 fn scenario(name: &str) -> Scenario {
-    Scenario::parse(&text(name), name).unwrap()
+    let mut s = Scenario::parse(&text(name), name).unwrap();
+    s.resolve_measures(&timeline(), name).unwrap();
+    s
 }
 
 fn lost_by_sink(w: &chokepoint_core::World, s: &Scenario, reps: u32, seed: u64) -> Vec<Vec<f64>> {
@@ -259,5 +268,55 @@ fn deterministic_scenarios_are_computed_once_with_the_same_result() {
                 "{name} replication {r}"
             );
         }
+    }
+}
+
+#[test]
+fn licensing_windows_come_from_the_rule_timeline() {
+    // No. 18 is in force from 2025-04-04; No. 57 (effective 2025-11-08) is suspended by No. 70
+    // to 2026-11-10 inclusive, so it is in force from 2026-11-11; general licences from
+    // 2025-12-01 (month precision in the data).
+    let date = |s: &str| s.parse::<chokepoint_core::Date>().unwrap();
+    let mut s = Scenario::parse(&text("expansion-2025-10.toml"), "e").unwrap();
+    assert!(s.licensing.iter().all(|l| l.from.is_none()));
+    let notes = s.resolve_measures(&timeline(), "e").unwrap();
+    assert!(
+        notes.iter().any(|n| n.contains("newest source")),
+        "{notes:?}"
+    );
+    let by = |m: &str| {
+        s.licensing
+            .iter()
+            .find(|l| l.measure.as_deref() == Some(m))
+            .unwrap()
+    };
+    assert_eq!(
+        by("mofcom-2025-18").from,
+        Some(s.start),
+        "in force before the start: from day 0"
+    );
+    assert_eq!(
+        by("mofcom-2025-18").general_licence_from,
+        Some(date("2025-12-01"))
+    );
+    assert_eq!(by("mofcom-2025-57").from, Some(date("2026-11-11")));
+    assert_eq!(by("mofcom-2025-57").until, None);
+    // A start before No. 18: the window opens on its effective date.
+    let mut early = Scenario::parse(&text("licensing-2025-04.toml"), "l").unwrap();
+    early.start = date("2025-03-01");
+    early.resolve_measures(&timeline(), "l").unwrap();
+    assert_eq!(early.licensing[0].from, Some(date("2025-04-04")));
+    // An unknown measure is an error naming the field.
+    let mut bad = Scenario::parse(
+        &text("licensing-2025-04.toml").replace("mofcom-2025-18", "mofcom-2099-1"),
+        "bad.toml",
+    )
+    .unwrap();
+    match bad.resolve_measures(&timeline(), "bad.toml") {
+        Err(ScenarioError::Invalid { file, field, .. }) => {
+            assert_eq!(file, "bad.toml");
+            assert!(field.ends_with(".measure"), "{field}");
+        }
+        other => panic!("{other:?}"),
     }
 }
