@@ -16,10 +16,23 @@ use clap::{Parser, Subcommand};
 /// export controls, and size the mitigations.
 ///
 /// Start with `chokepoint data summary` (who mines, separates and makes magnets, and how
-/// concentrated each stage is), then `chokepoint data check` on your own data directory layered
-/// over the bundled dataset.
+/// concentrated each stage is) and `chokepoint simulate licensing-2025-04` (what China's April
+/// 2025 licensing does to which products, when and for how long). Your own data: a directory of
+/// CSV files layered over the bundled dataset (`chokepoint data check DIR`, `--data DIR`).
 #[derive(Debug, Parser)]
-#[command(name = "chokepoint", version, propagate_version = true)]
+#[command(
+    name = "chokepoint",
+    version,
+    propagate_version = true,
+    after_help = "Examples:
+  chokepoint simulate licensing-2025-04 --runs 1000 --out runs/apr2025
+  chokepoint scenario show heavy-ban-12m
+  chokepoint data summary --edition mcs2025
+  chokepoint licence check examples/bom/jp_ev_motor.toml --date 2026-11-23 --to USA
+  chokepoint policy at 2026-11-23 --element Dy
+  chokepoint chokepoints --sector ev --region JPN --duration 90d --runs 200
+  chokepoint analyze criticality --element Dy"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

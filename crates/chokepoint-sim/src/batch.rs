@@ -36,6 +36,72 @@ fn pmax0(x: f64) -> f64 {
     if x > 0.0 { x } else { 0.0 }
 }
 
+/// Whether any lane has `bit` set.
+#[inline(always)]
+fn any_bit(f: [u8; LANES], bit: u8) -> bool {
+    u64::from_ne_bytes(f) & (u64::from(bit) * 0x0101_0101_0101_0101) != 0
+}
+
+/// Receipt of one lane (the scalar kernel's `ship_simple` receive, in the same operations).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn receive_lane(
+    rp: bool,
+    j: usize,
+    ready: &L,
+    idi_in: &L,
+    r_in: &L,
+    idi_out: &mut L,
+    r_out: &mut L,
+) {
+    let is = if rp { 0.0 } else { ready[j] + idi_in[j] };
+    idi_out[j] = if rp {
+        idi_in[j] + ready[j]
+    } else {
+        idi_in[j] + -idi_in[j]
+    };
+    r_out[j] = r_in[j] + is;
+}
+
+/// Outputs of [`ship_lane`] for all lanes.
+#[derive(Default)]
+struct ShipOut {
+    bo: L,
+    odi: L,
+    il: L,
+    os: L,
+}
+
+/// Shipment on a lane of one replication (the scalar kernel's `settle`, same operations).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn ship_lane(
+    blocked: bool,
+    j: usize,
+    io: &L,
+    bo_in: &L,
+    odi_in: &L,
+    il_in: &L,
+    on_hand: &mut L,
+    o: &mut ShipOut,
+) {
+    let bo_old = bo_in[j];
+    let odi_old = odi_in[j];
+    let ready = pmin(on_hand[j], bo_old + io[j]);
+    let os = if blocked { 0.0 } else { ready + odi_old };
+    let odi_new = if blocked { ready } else { 0.0 };
+    let bo_to_di = if blocked { pmin(ready, bo_old) } else { 0.0 };
+    let nd_to_di = if blocked { odi_new - bo_to_di } else { 0.0 };
+    let di_os = pmin(os, odi_old);
+    let bo_os = pmin(os - di_os, bo_old);
+    let non = os - bo_os - di_os;
+    o.il[j] = il_in[j] - io[j];
+    o.bo[j] = (bo_old - (bo_os + bo_to_di)) + pmax0(io[j] - nd_to_di - non);
+    o.odi[j] = odi_old + (odi_new - di_os);
+    on_hand[j] -= os - di_os + odi_new;
+    o.os[j] = os;
+}
+
 /// Per-batch state (lane-major arrays).
 #[derive(Debug, Clone)]
 pub struct BatchState {
@@ -328,25 +394,26 @@ fn step<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R; LANES
             let p0 = net.e_pipe[e] as usize;
             let ready = st.pipe[p0];
             let f = st.flags[e];
-            let idi = &mut st.idi[e];
-            let mut is = Z;
-            for j in 0..LANES {
-                let rp = f[j] & BIT_RP != 0;
-                is[j] = if rp { 0.0 } else { ready[j] + idi[j] };
-                idi[j] = if rp {
-                    idi[j] + ready[j]
-                } else {
-                    idi[j] + -idi[j]
-                };
+            let (idi_in, r_in, oo_in) = (st.idi[e], st.rm[s0 + i], st.oo[e]);
+            let (mut idi_out, mut r_out, mut oo_out) = (Z, Z, Z);
+            if any_bit(f, BIT_RP) {
+                for j in 0..LANES {
+                    let rp = f[j] & BIT_RP != 0;
+                    receive_lane(rp, j, &ready, &idi_in, &r_in, &mut idi_out, &mut r_out);
+                    oo_out[j] = oo_in[j] - ready[j];
+                    make[j] = pmin(make[j], pmax0(r_out[j]));
+                }
+            } else {
+                for j in 0..LANES {
+                    receive_lane(false, j, &ready, &idi_in, &r_in, &mut idi_out, &mut r_out);
+                    oo_out[j] = oo_in[j] - ready[j];
+                    make[j] = pmin(make[j], pmax0(r_out[j]));
+                }
             }
+            st.idi[e] = idi_out;
+            st.rm[s0 + i] = r_out;
+            st.oo[e] = oo_out;
             st.pipe[p0] = Z;
-            let r = &mut st.rm[s0 + i];
-            let oo = &mut st.oo[e];
-            for j in 0..LANES {
-                r[j] += is[j];
-                oo[j] -= ready[j];
-                make[j] = pmin(make[j], pmax0(r[j]));
-            }
         }
         if net.has_capacity && net.capped[q] {
             let c = net.cap[q].at(t);
@@ -371,12 +438,12 @@ fn step<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R; LANES
         for ci in net.claim_start[n] as usize..net.claim_start[n + 1] as usize {
             let c = net.claims[ci];
             if c == NONE {
-                let (bo, dem) = (&mut st.bo_ext[n], &st.dem[n]);
-                let il = &mut st.il[n];
+                let (bo_in, dem, il_in) = (st.bo_ext[n], st.dem[n], st.il[n]);
+                let (mut bo_out, mut il_out) = (Z, Z);
                 let (met_sum, dem_sum) = (&mut st.met_sum[n], &mut st.dem_sum[n]);
                 for j in 0..LANES {
-                    let ready = pmin(on_hand[j], bo[j] + dem[j]);
-                    let bo_old = bo[j];
+                    let ready = pmin(on_hand[j], bo_in[j] + dem[j]);
+                    let bo_old = bo_in[j];
                     let io = dem[j];
                     let os = ready + 0.0;
                     let di_os = pmin(os, 0.0);
@@ -384,38 +451,49 @@ fn step<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R; LANES
                     let non = os - bo_os - di_os;
                     met_sum[j] += pmax0(os - bo_old);
                     dem_sum[j] += io;
-                    il[j] -= io;
-                    bo[j] = (bo_old - (bo_os + 0.0)) + pmax0(io - 0.0 - non);
+                    il_out[j] = il_in[j] - io;
+                    bo_out[j] = (bo_old - (bo_os + 0.0)) + pmax0(io - 0.0 - non);
                     on_hand[j] -= os - di_os + 0.0;
                 }
+                st.bo_ext[n] = bo_out;
+                st.il[n] = il_out;
             } else {
                 let e = c as usize;
                 let f = st.flags[e];
                 let io = st.oq[e];
                 let p = net.e_pipe[e] as usize + net.e_lead[e] as usize;
-                let mut os_v = Z;
-                {
-                    let (bo, odi) = (&mut st.bo[e], &mut st.odi[e]);
-                    let il = &mut st.il[n];
+                // Work on local lane arrays (copied in, written back), with a pause-free fast
+                // path: this shape vectorises; the per-lane operations are unchanged.
+                let (bo_in, odi_in, il_in) = (st.bo[e], st.odi[e], st.il[n]);
+                let mut o = ShipOut::default();
+                if any_bit(f, BIT_SP) {
                     for j in 0..LANES {
-                        let bo_old = bo[j];
-                        let odi_old = odi[j];
-                        let ready = pmin(on_hand[j], bo_old + io[j]);
                         let blocked = f[j] & BIT_SP != 0;
-                        let os = if blocked { 0.0 } else { ready + odi_old };
-                        let odi_new = if blocked { ready } else { 0.0 };
-                        let bo_to_di = if blocked { pmin(ready, bo_old) } else { 0.0 };
-                        let nd_to_di = if blocked { odi_new - bo_to_di } else { 0.0 };
-                        let di_os = pmin(os, odi_old);
-                        let bo_os = pmin(os - di_os, bo_old);
-                        let non = os - bo_os - di_os;
-                        il[j] -= io[j];
-                        bo[j] = (bo_old - (bo_os + bo_to_di)) + pmax0(io[j] - nd_to_di - non);
-                        odi[j] += odi_new - di_os;
-                        on_hand[j] -= os - di_os + odi_new;
-                        os_v[j] = os;
+                        ship_lane(
+                            blocked,
+                            j,
+                            &io,
+                            &bo_in,
+                            &odi_in,
+                            &il_in,
+                            &mut on_hand,
+                            &mut o,
+                        );
+                    }
+                } else {
+                    for j in 0..LANES {
+                        ship_lane(false, j, &io, &bo_in, &odi_in, &il_in, &mut on_hand, &mut o);
                     }
                 }
+                let ShipOut {
+                    bo: bo_out,
+                    odi: odi_out,
+                    il: il_out,
+                    os: os_v,
+                } = o;
+                st.bo[e] = bo_out;
+                st.odi[e] = odi_out;
+                st.il[n] = il_out;
                 let pl = &mut st.pipe[p];
                 for j in 0..LANES {
                     pl[j] += os_v[j];
@@ -461,20 +539,24 @@ fn step<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R; LANES
                 hold[j] += hs * (r[j] + idi[j]);
             }
         }
-        let (so, fs, sh) = (
-            &mut st.stockout_periods[n],
-            &mut st.first_stockout[n],
-            &mut st.shortage[n],
-        );
         for j in 0..LANES {
             let total = hold[j] + p * pmax0(-il[j]) + hit * transit[j];
             period_cost[j] += total;
-            let out = il[j] < 0.0;
-            so[j] += u32::from(out);
-            if out && fs[j] == NONE {
-                fs[j] = t;
+        }
+        // Stock-out metrics: the common case (no lane short) skips them; otherwise branch-free
+        // on local copies.
+        if il.iter().any(|&x| x < 0.0) {
+            let (mut so, mut fs, mut sh) =
+                (st.stockout_periods[n], st.first_stockout[n], st.shortage[n]);
+            for j in 0..LANES {
+                let out = il[j] < 0.0;
+                so[j] += u32::from(out);
+                fs[j] = if out && fs[j] == NONE { t } else { fs[j] };
+                sh[j] -= if out { il[j] } else { 0.0 };
             }
-            sh[j] -= if out { il[j] } else { 0.0 };
+            st.stockout_periods[n] = so;
+            st.first_stockout[n] = fs;
+            st.shortage[n] = sh;
         }
     }
     for j in 0..LANES {

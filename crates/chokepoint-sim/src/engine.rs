@@ -244,7 +244,7 @@ pub fn step<R: Rng + ?Sized>(net: &Network, st: &mut State, t: u32, rng: &mut R)
                 st.oo[e] += x;
                 if net.e_from[e] == NONE {
                     // external supplier: never short, ships at once
-                    let p = net.e_pipe[e] as usize + net.e_lead[e] as usize;
+                    let p = st.pin[e] as usize;
                     if k > 0 && x > 0.0 {
                         let m = net.mem_nodes[m0] as usize;
                         let lab = if net.origin_stamp[m] == NONE {
@@ -279,7 +279,7 @@ pub fn step<R: Rng + ?Sized>(net: &Network, st: &mut State, t: u32, rng: &mut R)
                 [net.slot_edge_start[sl] as usize..net.slot_edge_start[sl + 1] as usize]
             {
                 let e = e as usize;
-                let p0 = net.e_pipe[e] as usize;
+                let p0 = st.pout[e] as usize;
                 let ready = st.pipe[p0];
                 let is;
                 if k > 0 {
@@ -340,9 +340,9 @@ pub fn step<R: Rng + ?Sized>(net: &Network, st: &mut State, t: u32, rng: &mut R)
             let e = e as usize;
             odi_sum += st.odi[e];
             if count_transit {
-                let o = net.e_pipe[e] as usize;
+                let (a, b) = st.pipe_logical(net, e);
                 let mut s = 0.0;
-                for &x in &st.pipe[o..=o + net.e_lead[e] as usize] {
+                for &x in b.iter().chain(a) {
                     s += x;
                 }
                 transit += s;
@@ -386,33 +386,37 @@ pub fn step<R: Rng + ?Sized>(net: &Network, st: &mut State, t: u32, rng: &mut R)
     st.periods_run = t + 1;
 
     // ---------------------------------------------------------------- 6. pipelines advance
+    // Each pipeline is a ring: advancing merges logical slot 0 into slot 1, which becomes the
+    // new slot 0, and the old slot 0 becomes the new (empty) last slot. O(1) per lane.
     for e in 0..net.e_from.len() {
         if st.flags[e] & BIT_TP != 0 {
             continue;
         }
-        let o = net.e_pipe[e] as usize;
         let l = net.e_lead[e] as usize;
         if l == 0 {
             continue;
         }
-        let p = &mut st.pipe[o..=o + l];
+        let o = net.e_pipe[e] as usize;
+        let h0 = st.pout[e] as usize;
+        let h1 = if h0 == o + l { o } else { h0 + 1 };
         if k > 0 {
-            let pm = &mut st.o_pipe[o * k..(o + l + 1) * k];
-            // slot 0 merges into slot 1's goods, the rest moves down one slot
-            let (q0, q1) = (p[0], p[1]);
-            let (a, b) = pm.split_at_mut(k);
-            let mut tmp: Vec<f64> = b[..k].to_vec();
+            // new slot 0 mixes old slots 0 and 1; the new last slot keeps the old last
+            // slot's mix, as a shifted pipeline does
+            let (q0, q1) = (st.pipe[h0], st.pipe[h1]);
+            let mut tmp: Vec<f64> = st.o_pipe[h1 * k..(h1 + 1) * k].to_vec();
             if q0 > 0.0 {
-                mix_into(&mut tmp, q1, a, q0);
+                mix_into(&mut tmp, q1, &st.o_pipe[h0 * k..(h0 + 1) * k], q0);
             }
-            a.copy_from_slice(&tmp);
-            pm.copy_within(2 * k.., k);
+            let pl = st.pin[e] as usize;
+            st.o_pipe.copy_within(pl * k..(pl + 1) * k, h0 * k);
+            st.o_pipe[h1 * k..(h1 + 1) * k].copy_from_slice(&tmp);
         }
-        p[0] += p[1];
-        for s in 1..l {
-            p[s] = p[s + 1];
-        }
-        p[l] = 0.0;
+        // slot 0 + slot 1, in the shifted pipeline's operand order
+        let merged = st.pipe[h0] + st.pipe[h1];
+        st.pipe[h1] = merged;
+        st.pipe[h0] = 0.0;
+        st.pout[e] = h1 as u32;
+        st.pin[e] = h0 as u32;
     }
 }
 
@@ -450,7 +454,7 @@ fn order_simple(net: &Network, st: &mut State, q: usize, m0: usize, s0: usize, s
         st.oq[e] = x;
         st.oo[e] += x;
         if net.e_from[e] == NONE {
-            st.pipe[net.e_pipe[e] as usize + net.e_lead[e] as usize] += x;
+            st.pipe[st.pin[e] as usize] += x;
             st.cum_in += x;
         }
     }
@@ -477,7 +481,7 @@ fn ship_simple<R: Rng + ?Sized>(
     let mut make = if s0 == s1 { 0.0 } else { f64::INFINITY };
     for (i, &e) in edges.iter().enumerate() {
         let e = e as usize;
-        let p0 = net.e_pipe[e] as usize;
+        let p0 = st.pout[e] as usize;
         let ready = st.pipe[p0];
         let is;
         if st.flags[e] & BIT_RP != 0 {
@@ -511,7 +515,7 @@ fn ship_simple<R: Rng + ?Sized>(
 }
 
 /// Ships a node's on-hand stock to its claimants under its rationing rule.
-#[inline]
+#[inline(always)]
 fn ship_node<R: Rng + ?Sized>(
     net: &Network,
     st: &mut State,
@@ -572,7 +576,7 @@ fn ship_node<R: Rng + ?Sized>(
 
 /// stockpyl's per-successor shipment bookkeeping for one claim (`c` = edge or `NONE` for
 /// external demand) given the amount `ready` allotted to it. Returns the on-hand consumed.
-#[inline]
+#[inline(always)]
 fn settle<R: Rng + ?Sized>(
     net: &Network,
     st: &mut State,
@@ -627,7 +631,7 @@ fn settle<R: Rng + ?Sized>(
     st.dmfs[n] += pmax0(os - bo_old);
     st.il[n] -= io;
     st.bo[e] = (bo_old - (bo_os + bo_to_di)) + pmax0(io - nd_to_di - non);
-    let p = net.e_pipe[e] as usize + net.e_lead[e] as usize;
+    let p = st.pin[e] as usize;
     if net.k_origin > 0 {
         origin_ship(net, st, n, e, p, ready, odi_new, di_os, odi_old);
     }

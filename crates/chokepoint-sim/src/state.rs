@@ -79,7 +79,14 @@ pub struct State {
     // slots
     pub(crate) rm: Vec<f64>,
     // edges
+    /// Pipeline slots, one ring of `lead + 1` slots per edge starting at `Network::e_pipe`.
+    /// Logical slot `s` (0 = arriving next, `lead` = just shipped) of edge `e` is at physical
+    /// offset `(pout[e] - e_pipe[e] + s) mod (lead + 1)` in its ring.
     pub(crate) pipe: Vec<f64>,
+    /// Physical index of each edge's logical slot 0 (the slot received from).
+    pub(crate) pout: Vec<u32>,
+    /// Physical index of each edge's logical slot `lead` (the slot shipped into).
+    pub(crate) pin: Vec<u32>,
     pub(crate) oo: Vec<f64>,
     pub(crate) idi: Vec<f64>,
     pub(crate) odi: Vec<f64>,
@@ -140,6 +147,8 @@ impl State {
             met_sum: vec![0.0; nn],
             rm: vec![0.0; ns],
             pipe: vec![0.0; net.pipe_len],
+            pout: net.e_pipe.clone(),
+            pin: (0..ne).map(|e| net.e_pipe[e] + net.e_lead[e]).collect(),
             oo: vec![0.0; ne],
             idi: vec![0.0; ne],
             odi: vec![0.0; ne],
@@ -205,6 +214,10 @@ impl State {
         ] {
             v.fill(0.0);
         }
+        self.pout.copy_from_slice(&net.e_pipe);
+        for (e, p) in self.pin.iter_mut().enumerate() {
+            *p = net.e_pipe[e] + net.e_lead[e];
+        }
         self.node_disrupted.fill(false);
         self.stockout_periods.fill(0);
         self.first_stockout.fill(NONE);
@@ -252,11 +265,30 @@ impl State {
         self.periods_run = 0;
     }
 
+    /// An edge's ring as two physical runs `(a, b)`: logical order is `b` then `a`.
+    #[inline(always)]
+    pub(crate) fn pipe_logical(&self, net: &Network, e: usize) -> (&[f64], &[f64]) {
+        let o = net.e_pipe[e] as usize;
+        let ring = &self.pipe[o..=o + net.e_lead[e] as usize];
+        ring.split_at(self.pout[e] as usize - o)
+    }
+
+    /// Sum of all pipeline slots, edge by edge in logical slot order (the order of a flat
+    /// shifted pipeline, so the rounding is unchanged).
+    fn pipe_sum(&self, net: &Network) -> f64 {
+        (0..net.e_from.len())
+            .flat_map(|e| {
+                let (a, b) = self.pipe_logical(net, e);
+                b.iter().chain(a)
+            })
+            .sum()
+    }
+
     /// Mass accounting since period 0 (see [`MassBalance`]).
     pub fn mass_balance(&self, net: &Network) -> MassBalance {
         let stock = self.oh.iter().sum::<f64>()
             + self.rm.iter().sum::<f64>()
-            + self.pipe.iter().sum::<f64>()
+            + self.pipe_sum(net)
             + self.odi.iter().sum::<f64>()
             + self.idi.iter().sum::<f64>();
         MassBalance {
@@ -331,8 +363,8 @@ impl State {
     /// receipt pause is *not* included; see [`State::held_inbound`]).
     pub fn in_transit(&self, net: &Network, e: crate::spec::EdgeId) -> f64 {
         let e = e.0 as usize;
-        let o = net.e_pipe[e] as usize;
-        self.pipe[o..=o + net.e_lead[e] as usize].iter().sum()
+        let (a, b) = self.pipe_logical(net, e);
+        b.iter().chain(a).sum()
     }
     /// Goods held at the supplier of a lane (shipment pause / licence wait).
     pub fn held_outbound(&self, e: crate::spec::EdgeId) -> f64 {
