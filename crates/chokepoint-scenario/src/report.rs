@@ -8,6 +8,7 @@
 use crate::compile::Compiled;
 use crate::spec::Scenario;
 use chokepoint_core::World;
+use chokepoint_sim::batch::{BatchState, LANES, run_batch, run_batch_observed};
 use chokepoint_sim::{McResult, ReplicationSummary, Stat, State, reduce, run_replication};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -123,6 +124,15 @@ pub fn run(
         }
         return Ok(reduce(net, vec![one; runs.max(1) as usize]));
     }
+    if net.batchable() && runs as usize >= LANES && compiled.horizon > 0 {
+        let reps = in_batches(
+            u64::from(runs),
+            progress,
+            |bs, first| run_batch(net, bs, compiled.horizon, seed, first),
+            net,
+        );
+        return Ok(reduce(net, reps));
+    }
     let reps: Vec<ReplicationSummary> = (0..u64::from(runs.max(1)))
         .into_par_iter()
         .map_init(
@@ -135,6 +145,34 @@ pub fn run(
         )
         .collect::<Result<Vec<_>, _>>()?;
     Ok(reduce(net, reps))
+}
+
+/// Runs `runs` replications on the lane-batched kernel, `LANES` at a time (bit-identical to
+/// the scalar kernel, tested), and returns one item per replication in replication order. The
+/// last batch runs its surplus lanes on the streams that follow and drops them.
+fn in_batches<T: Send>(
+    runs: u64,
+    progress: &(dyn Fn() + Sync),
+    batch: impl Fn(&mut BatchState, u64) -> Vec<T> + Sync,
+    net: &chokepoint_sim::Network,
+) -> Vec<T> {
+    let lanes = LANES as u64;
+    let mut out: Vec<T> = (0..runs.div_ceil(lanes))
+        .into_par_iter()
+        .map_init(
+            || BatchState::new(net),
+            |bs, b| {
+                let items = batch(bs, b * lanes);
+                for _ in 0..lanes.min(runs - b * lanes) {
+                    progress();
+                }
+                items
+            },
+        )
+        .flatten_iter()
+        .collect();
+    out.truncate(runs as usize);
+    out
 }
 
 /// Builds the report from a Monte Carlo result.
@@ -420,33 +458,63 @@ pub fn run_detailed(
     } else {
         u64::from(runs.max(1))
     };
-    let results: Vec<(ReplicationSummary, Vec<f64>, Vec<f64>)> = (0..computed)
-        .into_par_iter()
-        .map_init(
-            || State::new(net),
-            |st, r| {
-                let mut rng = chokepoint_sim::replication_rng(seed, r);
-                let mut exports = vec![0.0; cells];
-                let mut origins = vec![0.0; sinks.len() * k];
-                let mut observe = |t: u32, n: &chokepoint_sim::Network, s: &State| {
+    let results: Vec<(ReplicationSummary, Vec<f64>, Vec<f64>)> = if net.batchable()
+        && computed >= LANES as u64
+        && compiled.horizon > 0
+    {
+        // k = 0 here (origin tracing is not batchable), so the origin vectors are empty
+        in_batches(
+            computed,
+            progress,
+            |bs, first| {
+                let mut exports = vec![[0.0; LANES]; cells];
+                let mut observe = |t: u32, _: &chokepoint_sim::Network, s: &BatchState| {
                     let base = usize::from(of_day[t as usize]) * width;
                     for &(e, m) in &export_edges {
-                        exports[base + m] += s.shipped(e);
-                    }
-                    if t == last && k > 0 {
-                        for (i, &node) in sinks.iter().enumerate() {
-                            if let Some(mix) = s.origin_mix(n, node) {
-                                origins[i * k..(i + 1) * k].copy_from_slice(mix);
-                            }
+                        let x = s.shipped(e);
+                        let cell = &mut exports[base + m];
+                        for j in 0..LANES {
+                            cell[j] += x[j];
                         }
                     }
                 };
-                chokepoint_sim::simulate(net, st, compiled.horizon, &mut rng, &mut observe)?;
-                progress();
-                Ok((chokepoint_sim::summarise(net, st), exports, origins))
+                let sums = run_batch_observed(net, bs, compiled.horizon, seed, first, &mut observe);
+                sums.into_iter()
+                    .enumerate()
+                    .map(|(j, sum)| (sum, exports.iter().map(|c| c[j]).collect(), Vec::new()))
+                    .collect()
             },
+            net,
         )
-        .collect::<Result<Vec<_>, chokepoint_sim::ConfigError>>()?;
+    } else {
+        (0..computed)
+            .into_par_iter()
+            .map_init(
+                || State::new(net),
+                |st, r| {
+                    let mut rng = chokepoint_sim::replication_rng(seed, r);
+                    let mut exports = vec![0.0; cells];
+                    let mut origins = vec![0.0; sinks.len() * k];
+                    let mut observe = |t: u32, n: &chokepoint_sim::Network, s: &State| {
+                        let base = usize::from(of_day[t as usize]) * width;
+                        for &(e, m) in &export_edges {
+                            exports[base + m] += s.shipped(e);
+                        }
+                        if t == last && k > 0 {
+                            for (i, &node) in sinks.iter().enumerate() {
+                                if let Some(mix) = s.origin_mix(n, node) {
+                                    origins[i * k..(i + 1) * k].copy_from_slice(mix);
+                                }
+                            }
+                        }
+                    };
+                    chokepoint_sim::simulate(net, st, compiled.horizon, &mut rng, &mut observe)?;
+                    progress();
+                    Ok((chokepoint_sim::summarise(net, st), exports, origins))
+                },
+            )
+            .collect::<Result<Vec<_>, chokepoint_sim::ConfigError>>()?
+    };
     let results = if computed == 1 && runs > 1 {
         for _ in 1..runs {
             progress();

@@ -12,13 +12,15 @@
 //!    nodes: an order pause at one customer frees the supplier's stock for its other customers,
 //!    whose deliveries can rise; nor with pro-rata rationing for the same reason.
 //! 3. Thread-count invariance of Monte Carlo for random seeds.
+//! 4. The lane-batched kernel equals the scalar kernel bit for bit on the same random networks
+//!    (with random disruptions and demand, so the lanes diverge).
 
 #![allow(clippy::needless_range_loop)] // index-parallel spec vectors read clearer by index
 
 use chokepoint_sim::{
     Capacity, Demand, DisruptionKind, DisruptionProcess, DisruptionSpec, Dist, EdgeId, EdgeSpec,
-    LicenceSpec, McConfig, Network, NetworkBuilder, NodeId, NodeSpec, Rationing, State,
-    StockpileSpec, Target, monte_carlo, simulate,
+    LicenceSpec, McConfig, Network, NetworkBuilder, NodeId, NodeSpec, Rationing,
+    ReplicationSummary, State, StockpileSpec, Target, monte_carlo, run_replication, simulate,
 };
 use proptest::prelude::*;
 use rand::SeedableRng;
@@ -96,6 +98,12 @@ fn rand_net() -> impl Strategy<Value = RandNet> {
 }
 
 fn build(r: &RandNet) -> Network {
+    build_with(r, false)
+}
+
+/// `markov` adds random-state disruptions (every kind, Markov on the lanes, an episode on a
+/// node) and random demand, so that replications, hence batch lanes, diverge.
+fn build_with(r: &RandNet, markov: bool) -> Network {
     let mut b = NetworkBuilder::new();
     let mut has_out = vec![false; r.n];
     let mut pred_lists: Vec<Vec<(usize, f64)>> = vec![Vec::new(); r.n];
@@ -141,7 +149,11 @@ fn build(r: &RandNet) -> Network {
             });
         }
         if !has_out[i] {
-            spec = spec.demand(Demand::Series(r.demand.clone()));
+            spec = spec.demand(if markov {
+                Demand::Random(Dist::Uniform { lo: 0.0, hi: 15.0 })
+            } else {
+                Demand::Series(r.demand.clone())
+            });
         }
         ids.push(b.node(spec));
     }
@@ -193,6 +205,27 @@ fn build(r: &RandNet) -> Network {
             target: t,
             kind: KINDS[kind],
             process: DisruptionProcess::Scheduled(vec![(start, start + len)]),
+        });
+    }
+    if markov {
+        for (i, &e) in edges.iter().enumerate() {
+            b.disruption(DisruptionSpec {
+                target: Target::Edge(e),
+                kind: KINDS[i % 4],
+                process: DisruptionProcess::Markov {
+                    alpha: 0.08,
+                    beta: 0.3,
+                },
+            });
+        }
+        b.disruption(DisruptionSpec {
+            target: Target::Node(ids[0]),
+            kind: DisruptionKind::ShipmentPausing,
+            process: DisruptionProcess::Episode {
+                probability: 0.5,
+                start: Dist::Uniform { lo: 0.0, hi: 40.0 },
+                duration: Dist::Exponential { mean: 6.0 },
+            },
         });
     }
     b.build().expect("valid random network")
@@ -284,5 +317,24 @@ proptest! {
         let one = run(1);
         prop_assert_eq!(&one, &run(2));
         prop_assert_eq!(&one, &run(4));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, .. ProptestConfig::default() })]
+    #[test]
+    fn batched_kernel_equals_scalar_kernel(seed in any::<u64>(), r in rand_net(), markov in any::<bool>()) {
+        let net = build_with(&r, markov);
+        prop_assert!(net.batchable());
+        // 11 replications: one full batch and one with surplus lanes
+        let cfg = McConfig { replications: 11, horizon: 80, seed };
+        let batched = monte_carlo(&net, &cfg).expect("run");
+        let mut st = State::new(&net);
+        for (i, got) in batched.replications.iter().enumerate() {
+            let want: ReplicationSummary =
+                run_replication(&net, &mut st, cfg.horizon, seed, i as u64).expect("run");
+            // Debug formatting compares every float to the last bit (and NaN with NaN)
+            prop_assert_eq!(format!("{want:?}"), format!("{got:?}"), "replication {}", i);
+        }
     }
 }
