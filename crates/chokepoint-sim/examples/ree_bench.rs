@@ -4,7 +4,7 @@
 //! ree_bench replay  --case a1|b|c --inputs IN.csv --out OUT.csv   # stockpyl columns, exact replay
 //! ree_bench perf    --case a1|b|c --periods T --trials N          # own RNG, like stockpyl perf mode
 //! ree_bench mc      --case a1|b|c --reps R --periods T [--threads K]   # Monte Carlo
-//! ree_bench layered --lanes N --periods T                         # synthetic layered network
+//! ree_bench layered --lanes N --periods T [--reps R]              # synthetic layered network
 //! ```
 //! Prints one JSON line with in-process timings (`sim_s`) on stdout.
 
@@ -210,13 +210,26 @@ fn main() -> AnyResult<()> {
             let periods: u32 = num(&args, "--periods", 100)?;
             let depth = 6;
             let width = (lanes / (depth - 1)).max(1);
+            // --reps R: R replications through `monte_carlo` (the lane-batched kernel, on a
+            // 1-thread pool); otherwise one replication on the scalar kernel
+            let reps: u32 = num(&args, "--reps", 0)?;
             let net = layered(width, depth, 0)?;
-            let mut st = State::new(&net);
-            let mut rng = replication_rng(7, 0);
             let t0 = Instant::now();
-            simulate(&net, &mut st, periods, &mut rng, &mut ())?;
+            if reps > 0 {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+                let cfg = McConfig {
+                    replications: reps,
+                    horizon: periods,
+                    seed: 7,
+                };
+                pool.install(|| monte_carlo(&net, &cfg))?;
+            } else {
+                let mut st = State::new(&net);
+                let mut rng = replication_rng(7, 0);
+                simulate(&net, &mut st, periods, &mut rng, &mut ())?;
+            }
             let sim_s = t0.elapsed().as_secs_f64();
-            let lp = net.edge_count() as f64 * f64::from(periods);
+            let lp = net.edge_count() as f64 * f64::from(periods) * f64::from(reps.max(1));
             println!(
                 "{{\"mode\":\"layered\",\"lanes\":{},\"periods\":{periods},\"state_mib\":{:.2},\"sim_s\":{sim_s},\"lane_periods_per_s\":{}}}",
                 net.edge_count(),

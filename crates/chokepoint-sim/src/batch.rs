@@ -117,7 +117,6 @@ pub struct BatchState {
     il: Vec<L>,
     dem: Vec<L>,
     bo_ext: Vec<L>,
-    oh: Vec<L>,
     stockout_periods: Vec<[u32; LANES]>,
     first_stockout: Vec<[u32; LANES]>,
     shortage: Vec<L>,
@@ -142,6 +141,10 @@ pub struct BatchState {
     sp_budget: Vec<L>,
     sp_released: Vec<L>,
     cost_total: L,
+    /// Whether shipments are stored per edge for an observer ([`BatchState::shipped`]).
+    record_shipped: bool,
+    /// Edges from external suppliers (advanced apart from the cost pass).
+    external_edges: Vec<u32>,
     /// Per node: ships on the plain path (in-order rationing, no licensed lane, not a
     /// stockpile). A property of the network, computed once.
     plain_ship: Vec<bool>,
@@ -165,7 +168,6 @@ impl BatchState {
             il: vec![Z; nn],
             dem: vec![Z; nn],
             bo_ext: vec![Z; nn],
-            oh: vec![Z; nn],
             stockout_periods: vec![[0; LANES]; nn],
             first_stockout: vec![[NONE; LANES]; nn],
             shortage: vec![Z; nn],
@@ -188,6 +190,10 @@ impl BatchState {
             sp_budget: vec![Z; net.stockpiles.len()],
             sp_released: vec![Z; net.stockpiles.len()],
             cost_total: Z,
+            record_shipped: false,
+            external_edges: (0..ne as u32)
+                .filter(|&e| net.e_from[e as usize] == NONE)
+                .collect(),
             plain_ship,
         }
     }
@@ -195,9 +201,6 @@ impl BatchState {
     fn reset(&mut self, net: &Network, rngs: &mut [ChaCha8Rng; LANES]) {
         for (x, &v) in self.il.iter_mut().zip(&net.init_il) {
             *x = [v; LANES];
-        }
-        for (x, &v) in self.oh.iter_mut().zip(&net.init_il) {
-            *x = [v.max(0.0); LANES];
         }
         for v in [
             &mut self.dem,
@@ -260,12 +263,20 @@ impl BatchState {
 pub trait BatchObserver {
     /// Called after period `t` is complete.
     fn period_end(&mut self, t: u32, net: &Network, state: &BatchState);
+    /// Whether the observer reads [`BatchState::shipped`] (the kernel skips storing
+    /// shipments otherwise).
+    fn reads_shipments(&self) -> bool {
+        true
+    }
 }
 
 /// The no-op observer.
 impl BatchObserver for () {
     #[inline(always)]
     fn period_end(&mut self, _: u32, _: &Network, _: &BatchState) {}
+    fn reads_shipments(&self) -> bool {
+        false
+    }
 }
 
 impl<F: FnMut(u32, &Network, &BatchState)> BatchObserver for F {
@@ -308,6 +319,7 @@ pub fn run_batch_observed<O: BatchObserver + ?Sized>(
     let mut rngs: [ChaCha8Rng; LANES] =
         std::array::from_fn(|j| replication_rng(seed, first_rep + j as u64));
     bs.reset(net, &mut rngs);
+    bs.record_shipped = obs.reads_shipments();
     for t in 0..horizon {
         step(net, bs, t, &mut rngs);
         obs.period_end(t, net, bs);
@@ -399,15 +411,15 @@ fn step<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R; LANES
                     il[j] += made;
                 }
             }
-            st.oh[n] = if st.plain_ship[n] {
-                ship_plain(net, st, n, on_hand)
+            // what is left on hand is not kept: the batch keeps no mass accounting
+            if st.plain_ship[n] {
+                ship_plain(net, st, n, on_hand);
             } else {
-                ship_general(net, st, n, on_hand, t, rngs)
-            };
+                ship_general(net, st, n, on_hand, t, rngs);
+            }
         }
     }
-    costs(net, st, t);
-    advance(net, st);
+    costs_and_advance(net, st, t);
 }
 
 /// Phase 1, disruption states, per lane in declaration order, as the scalar kernel.
@@ -778,7 +790,9 @@ fn ship_plain(net: &Network, st: &mut BatchState, n: usize, mut on_hand: L) -> L
             st.bo[e] = o.bo;
             st.odi[e] = o.odi;
             st.il[n] = o.il;
-            st.os[e] = o.os;
+            if st.record_shipped {
+                st.os[e] = o.os;
+            }
             let pl = &mut st.pipe[p];
             for j in 0..LANES {
                 pl[j] += o.os[j];
@@ -957,7 +971,9 @@ fn settle<R: Rng>(
         st.pipe[p][j] += os;
         used[j] = os - di_os + odi_new;
     }
-    st.os[e] = os_v;
+    if st.record_shipped {
+        st.os[e] = os_v;
+    }
     if net.has_stockpiles && net.stockpile_of[n] != NONE {
         let r = &mut st.sp_released[net.stockpile_of[n] as usize];
         for j in 0..LANES {
@@ -967,9 +983,11 @@ fn settle<R: Rng>(
     used
 }
 
-/// Phase 5, costs and stock-out metrics.
+/// Phases 5 and 6: costs and stock-out metrics; each pipeline advances (see [`advance_edge`])
+/// right after the cost pass has read it (one pass over the edges instead of two; an edge's
+/// pipeline is read by its supplier's costs only, so the order is immaterial).
 #[inline(always)]
-fn costs(net: &Network, st: &mut BatchState, t: u32) {
+fn costs_and_advance(net: &Network, st: &mut BatchState, t: u32) {
     let mut period_cost = Z;
     for n in 0..net.node_count() {
         let mut odi_sum = Z;
@@ -998,6 +1016,8 @@ fn costs(net: &Network, st: &mut BatchState, t: u32) {
                     transit[j] += s[j];
                 }
             }
+            // the pipeline is done with for this period: advance it while it is in cache
+            advance_edge(net, st, e);
         }
         let il = st.il[n];
         let (h, p, hit) = (net.h[n], net.p[n], net.h_it[n]);
@@ -1049,52 +1069,53 @@ fn costs(net: &Network, st: &mut BatchState, t: u32) {
     for j in 0..LANES {
         st.cost_total[j] += period_cost[j];
     }
+    for i in 0..st.external_edges.len() {
+        advance_edge(net, st, st.external_edges[i] as usize);
+    }
 }
 
-/// Phase 6, pipelines advance: the shared ring head rotates (slot 0 merges into slot 1, which
+/// Phase 6 for one edge, its pipeline advances: the shared ring head rotates (slot 0 merges into slot 1, which
 /// becomes slot 0; the old slot 0 becomes the empty last slot). A lane under a transit pause
 /// keeps its goods in place, so its column is rotated back.
 #[inline(always)]
-fn advance(net: &Network, st: &mut BatchState) {
-    for e in 0..net.e_from.len() {
-        let l = net.e_lead[e] as usize;
-        if l == 0 {
-            continue;
-        }
-        let f = st.flags[e];
-        let o = net.e_pipe[e] as usize;
-        let h0 = st.pout[e] as usize;
-        let h1 = if h0 == o + l { o } else { h0 + 1 };
-        if !any_bit(f, BIT_TP) {
-            let (x0, x1) = (st.pipe[h0], st.pipe[h1]);
-            let mut m = Z;
-            for j in 0..LANES {
-                m[j] = x0[j] + x1[j];
-            }
-            st.pipe[h1] = m;
-            st.pipe[h0] = Z;
-        } else {
-            if f.iter().all(|&x| x & BIT_TP != 0) {
-                continue; // every lane paused: nothing moves, the head stays
-            }
-            let ring = &mut st.pipe[o..=o + l];
-            let (r0, r1) = (h0 - o, h1 - o);
-            for j in 0..LANES {
-                if f[j] & BIT_TP == 0 {
-                    ring[r1][j] += ring[r0][j]; // IEEE addition commutes exactly
-                    ring[r0][j] = 0.0;
-                } else {
-                    // after the rotation logical slot s sits at physical r0 + 1 + s: move
-                    // this lane's column one place forward (cyclically) so nothing moves
-                    let last = ring[(r0 + l) % (l + 1)][j];
-                    for s in (1..=l).rev() {
-                        ring[(r0 + s) % (l + 1)][j] = ring[(r0 + s - 1) % (l + 1)][j];
-                    }
-                    ring[r0][j] = last;
-                }
-            }
-        }
-        st.pout[e] = h1 as u32;
-        st.pin[e] = h0 as u32;
+fn advance_edge(net: &Network, st: &mut BatchState, e: usize) {
+    let l = net.e_lead[e] as usize;
+    if l == 0 {
+        return;
     }
+    let f = st.flags[e];
+    let o = net.e_pipe[e] as usize;
+    let h0 = st.pout[e] as usize;
+    let h1 = if h0 == o + l { o } else { h0 + 1 };
+    if !any_bit(f, BIT_TP) {
+        let (x0, x1) = (st.pipe[h0], st.pipe[h1]);
+        let mut m = Z;
+        for j in 0..LANES {
+            m[j] = x0[j] + x1[j];
+        }
+        st.pipe[h1] = m;
+        st.pipe[h0] = Z;
+    } else {
+        if f.iter().all(|&x| x & BIT_TP != 0) {
+            return; // every lane paused: nothing moves, the head stays
+        }
+        let ring = &mut st.pipe[o..=o + l];
+        let (r0, r1) = (h0 - o, h1 - o);
+        for j in 0..LANES {
+            if f[j] & BIT_TP == 0 {
+                ring[r1][j] += ring[r0][j]; // IEEE addition commutes exactly
+                ring[r0][j] = 0.0;
+            } else {
+                // after the rotation logical slot s sits at physical r0 + 1 + s: move
+                // this lane's column one place forward (cyclically) so nothing moves
+                let last = ring[(r0 + l) % (l + 1)][j];
+                for s in (1..=l).rev() {
+                    ring[(r0 + s) % (l + 1)][j] = ring[(r0 + s - 1) % (l + 1)][j];
+                }
+                ring[r0][j] = last;
+            }
+        }
+    }
+    st.pout[e] = h1 as u32;
+    st.pin[e] = h0 as u32;
 }
