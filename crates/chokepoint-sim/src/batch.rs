@@ -111,30 +111,93 @@ fn ship_lane(
     o.os[j] = os;
 }
 
-/// Per-batch state (lane-major arrays).
+/// Lane state of a node plus the static data the kernel reads with it: one record per node,
+/// so a node costs one bounds check and a few adjacent cache lines instead of one of each per
+/// array (the parallel-array layout spent about a quarter of its instructions on indexing).
+#[derive(Debug, Clone)]
+struct NodeRec {
+    il: L,
+    dem: L,
+    bo_ext: L,
+    dem_sum: L,
+    met_sum: L,
+    shortage: L,
+    stockout_periods: [u32; LANES],
+    first_stockout: [u32; LANES],
+    // static
+    init_il: f64,
+    base: f64,
+    yield_: f64,
+    h: f64,
+    p: f64,
+    h_it: f64,
+    /// Range in `Network::out_edges`.
+    out: (u32, u32),
+    /// Range in `Network::claims`.
+    claims: (u32, u32),
+    /// Input slots whose raw material this node is charged for (its process's slots if it is
+    /// the leader, else empty).
+    charged_slots: (u32, u32),
+    has_demand: bool,
+    /// In-order rationing, no licensed lane, not a stockpile: ships on the plain path.
+    plain_ship: bool,
+    in_order: bool,
+    stockpile: u32,
+}
+
+/// Lane state of an edge plus its static data (see [`NodeRec`]).
+#[derive(Debug, Clone)]
+struct EdgeRec {
+    oo: L,
+    idi: L,
+    odi: L,
+    bo: L,
+    oq: L,
+    os: L,
+    flags: [u8; LANES],
+    /// Physical index of logical slot 0 / `lead` of the pipeline ring, shared by the lanes.
+    pout: u32,
+    pin: u32,
+    // static
+    from: u32,
+    lead: u32,
+    pipe0: u32,
+    licence: u32,
+    stockpile: u32,
+    share: f64,
+}
+
+/// An input slot: raw material on hand per lane, and its static data.
+#[derive(Debug, Clone)]
+struct SlotRec {
+    rm: L,
+    bom: f64,
+    h: f64,
+    /// Range in `Network::slot_edges`.
+    edges: (u32, u32),
+    /// Whether raw-material holding is charged (not for a lone external-supply lane).
+    charged: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ProcRec {
+    /// Range in `Network::mem_nodes`.
+    members: (u32, u32),
+    slots: (u32, u32),
+    simple: bool,
+    capped: bool,
+}
+
+/// Per-batch state: one record per node, edge, slot and process (see [`NodeRec`]), and the
+/// pipeline slots.
 #[derive(Debug, Clone)]
 pub struct BatchState {
-    il: Vec<L>,
-    dem: Vec<L>,
-    bo_ext: Vec<L>,
-    stockout_periods: Vec<[u32; LANES]>,
-    first_stockout: Vec<[u32; LANES]>,
-    shortage: Vec<L>,
-    dem_sum: Vec<L>,
-    met_sum: Vec<L>,
-    rm: Vec<L>,
-    /// Pipeline rings (see [`crate::State`]'s `pipe`): the heads `pout`/`pin` are shared by
-    /// the lanes.
+    nodes: Vec<NodeRec>,
+    edges: Vec<EdgeRec>,
+    slots: Vec<SlotRec>,
+    procs: Vec<ProcRec>,
+    /// Pipeline rings (see [`crate::State`]'s `pipe`); each edge's heads are in its record.
     pipe: Vec<L>,
-    pout: Vec<u32>,
-    pin: Vec<u32>,
-    oo: Vec<L>,
-    idi: Vec<L>,
-    odi: Vec<L>,
-    bo: Vec<L>,
-    oq: Vec<L>,
-    os: Vec<L>,
-    flags: Vec<[u8; LANES]>,
     dstate: Vec<[bool; LANES]>,
     episode: Vec<[(u32, u32); LANES]>,
     lic: Vec<[LicState; LANES]>,
@@ -145,9 +208,6 @@ pub struct BatchState {
     record_shipped: bool,
     /// Edges from external suppliers (advanced apart from the cost pass).
     external_edges: Vec<u32>,
-    /// Per node: ships on the plain path (in-order rationing, no licensed lane, not a
-    /// stockpile). A property of the network, computed once.
-    plain_ship: Vec<bool>,
 }
 
 impl BatchState {
@@ -155,35 +215,91 @@ impl BatchState {
     pub fn new(net: &Network) -> Self {
         let nn = net.node_count();
         let ne = net.e_from.len();
-        let plain_ship = (0..nn)
+        let np = net.mem_start.len() - 1;
+        let nodes = (0..nn)
             .map(|n| {
-                net.rationing[n] == Rationing::InOrder
-                    && net.stockpile_of[n] == NONE
-                    && net.claims[net.claim_start[n] as usize..net.claim_start[n + 1] as usize]
-                        .iter()
-                        .all(|&c| c == NONE || net.e_licence[c as usize] == NONE)
+                let q = net.node_proc[n] as usize;
+                let leader = net.mem_nodes[net.mem_start[q] as usize] as usize == n;
+                let claims = (net.claim_start[n], net.claim_start[n + 1]);
+                NodeRec {
+                    il: Z,
+                    dem: Z,
+                    bo_ext: Z,
+                    dem_sum: Z,
+                    met_sum: Z,
+                    shortage: Z,
+                    stockout_periods: [0; LANES],
+                    first_stockout: [NONE; LANES],
+                    init_il: net.init_il[n],
+                    base: net.base[n],
+                    yield_: net.node_yield[n],
+                    h: net.h[n],
+                    p: net.p[n],
+                    h_it: net.h_it[n],
+                    out: (net.out_start[n], net.out_start[n + 1]),
+                    claims,
+                    charged_slots: if leader {
+                        (net.slot_start[q], net.slot_start[q + 1])
+                    } else {
+                        (0, 0)
+                    },
+                    has_demand: net.demand_of[n] != NONE,
+                    plain_ship: net.rationing[n] == Rationing::InOrder
+                        && net.stockpile_of[n] == NONE
+                        && net.claims[claims.0 as usize..claims.1 as usize]
+                            .iter()
+                            .all(|&c| c == NONE || net.e_licence[c as usize] == NONE),
+                    in_order: net.rationing[n] == Rationing::InOrder,
+                    stockpile: net.stockpile_of[n],
+                }
+            })
+            .collect();
+        let edges = (0..ne)
+            .map(|e| EdgeRec {
+                oo: Z,
+                idi: Z,
+                odi: Z,
+                bo: Z,
+                oq: Z,
+                os: Z,
+                flags: [0; LANES],
+                pout: net.e_pipe[e],
+                pin: net.e_pipe[e] + net.e_lead[e],
+                from: net.e_from[e],
+                lead: net.e_lead[e],
+                pipe0: net.e_pipe[e],
+                licence: net.e_licence[e],
+                stockpile: net.e_stockpile[e],
+                share: net.e_share[e],
+            })
+            .collect();
+        let slots = (0..net.slot_bom.len())
+            .map(|sl| {
+                let (a, b) = (net.slot_edge_start[sl], net.slot_edge_start[sl + 1]);
+                SlotRec {
+                    rm: Z,
+                    bom: net.slot_bom[sl],
+                    h: net.slot_h[sl],
+                    edges: (a, b),
+                    charged: !(b - a == 1
+                        && net.e_from[net.slot_edges[a as usize] as usize] == NONE),
+                }
+            })
+            .collect();
+        let procs = (0..np)
+            .map(|q| ProcRec {
+                members: (net.mem_start[q], net.mem_start[q + 1]),
+                slots: (net.slot_start[q], net.slot_start[q + 1]),
+                simple: net.simple[q],
+                capped: net.has_capacity && net.capped[q],
             })
             .collect();
         BatchState {
-            il: vec![Z; nn],
-            dem: vec![Z; nn],
-            bo_ext: vec![Z; nn],
-            stockout_periods: vec![[0; LANES]; nn],
-            first_stockout: vec![[NONE; LANES]; nn],
-            shortage: vec![Z; nn],
-            dem_sum: vec![Z; nn],
-            met_sum: vec![Z; nn],
-            rm: vec![Z; net.slot_bom.len()],
+            nodes,
+            edges,
+            slots,
+            procs,
             pipe: vec![Z; net.pipe_len],
-            pout: net.e_pipe.clone(),
-            pin: (0..ne).map(|e| net.e_pipe[e] + net.e_lead[e]).collect(),
-            oo: vec![Z; ne],
-            idi: vec![Z; ne],
-            odi: vec![Z; ne],
-            bo: vec![Z; ne],
-            oq: vec![Z; ne],
-            os: vec![Z; ne],
-            flags: vec![[0; LANES]; ne],
             dstate: vec![[false; LANES]; net.disruptions.len()],
             episode: vec![[(u32::MAX, u32::MAX); LANES]; net.disruptions.len()],
             lic: vec![[LicState::default(); LANES]; net.licences.len()],
@@ -194,40 +310,37 @@ impl BatchState {
             external_edges: (0..ne as u32)
                 .filter(|&e| net.e_from[e as usize] == NONE)
                 .collect(),
-            plain_ship,
         }
     }
 
     fn reset(&mut self, net: &Network, rngs: &mut [ChaCha8Rng; LANES]) {
-        for (x, &v) in self.il.iter_mut().zip(&net.init_il) {
-            *x = [v; LANES];
+        for nd in &mut self.nodes {
+            nd.il = [nd.init_il; LANES];
+            nd.dem = Z;
+            nd.bo_ext = Z;
+            nd.dem_sum = Z;
+            nd.met_sum = Z;
+            nd.shortage = Z;
+            nd.stockout_periods = [0; LANES];
+            nd.first_stockout = [NONE; LANES];
         }
-        for v in [
-            &mut self.dem,
-            &mut self.bo_ext,
-            &mut self.shortage,
-            &mut self.dem_sum,
-            &mut self.met_sum,
-            &mut self.rm,
-            &mut self.pipe,
-            &mut self.oo,
-            &mut self.idi,
-            &mut self.odi,
-            &mut self.bo,
-            &mut self.oq,
-            &mut self.os,
-            &mut self.sp_budget,
-            &mut self.sp_released,
-        ] {
+        for ed in &mut self.edges {
+            ed.oo = Z;
+            ed.idi = Z;
+            ed.odi = Z;
+            ed.bo = Z;
+            ed.oq = Z;
+            ed.os = Z;
+            ed.flags = [0; LANES];
+            ed.pout = ed.pipe0;
+            ed.pin = ed.pipe0 + ed.lead;
+        }
+        for sl in &mut self.slots {
+            sl.rm = Z;
+        }
+        for v in [&mut self.pipe, &mut self.sp_budget, &mut self.sp_released] {
             v.fill(Z);
         }
-        self.pout.copy_from_slice(&net.e_pipe);
-        for (e, p) in self.pin.iter_mut().enumerate() {
-            *p = net.e_pipe[e] + net.e_lead[e];
-        }
-        self.stockout_periods.fill([0; LANES]);
-        self.first_stockout.fill([NONE; LANES]);
-        self.flags.fill([0; LANES]);
         self.dstate.fill([false; LANES]);
         self.lic.fill([LicState::default(); LANES]);
         self.cost_total = Z;
@@ -255,7 +368,7 @@ impl BatchState {
     /// Amount shipped on a lane in the last period, per replication of the batch (the scalar
     /// [`crate::State::shipped`]).
     pub fn shipped(&self, e: EdgeId) -> &[f64; LANES] {
-        &self.os[e.0 as usize]
+        &self.edges[e.0 as usize].os
     }
 }
 
@@ -331,9 +444,9 @@ pub fn run_batch_observed<O: BatchObserver + ?Sized>(
                 .demands
                 .iter()
                 .map(|&(n, _)| {
-                    let n = n as usize;
-                    if bs.dem_sum[n][j] > 0.0 {
-                        bs.met_sum[n][j] / bs.dem_sum[n][j]
+                    let nd = &bs.nodes[n as usize];
+                    if nd.dem_sum[j] > 0.0 {
+                        nd.met_sum[j] / nd.dem_sum[j]
                     } else {
                         1.0
                     }
@@ -342,15 +455,18 @@ pub fn run_batch_observed<O: BatchObserver + ?Sized>(
             lost_output: net
                 .demands
                 .iter()
-                .map(|&(n, _)| bs.dem_sum[n as usize][j] - bs.met_sum[n as usize][j])
+                .map(|&(n, _)| {
+                    let nd = &bs.nodes[n as usize];
+                    nd.dem_sum[j] - nd.met_sum[j]
+                })
                 .collect(),
             first_stockout: bs
-                .first_stockout
+                .nodes
                 .iter()
-                .map(|f| (f[j] != NONE).then_some(f[j]))
+                .map(|nd| (nd.first_stockout[j] != NONE).then_some(nd.first_stockout[j]))
                 .collect(),
-            stockout_periods: bs.stockout_periods.iter().map(|s| s[j]).collect(),
-            shortage: bs.shortage.iter().map(|s| s[j]).collect(),
+            stockout_periods: bs.nodes.iter().map(|nd| nd.stockout_periods[j]).collect(),
+            shortage: bs.nodes.iter().map(|nd| nd.shortage[j]).collect(),
             drawdown: bs.sp_released.iter().map(|s| s[j]).collect(),
         })
         .collect()
@@ -361,7 +477,7 @@ fn step<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R; LANES
     // 2. demand: the scalar kernel draws all disruptions, then all demands, per replication;
     // lanes have independent streams so lane-by-lane order is equivalent.
     for (n, d) in &net.demands {
-        let x = &mut st.dem[*n as usize];
+        let x = &mut st.nodes[*n as usize].dem;
         match d {
             Demand::Constant(c) => *x = [*c; LANES],
             Demand::Series(v) => *x = [v[t as usize % v.len()]; LANES],
@@ -374,7 +490,7 @@ fn step<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R; LANES
     }
     if net.has_stockpiles {
         for (i, sp) in net.stockpiles.iter().enumerate() {
-            let il = &st.il[sp.node as usize];
+            let il = &st.nodes[sp.node as usize].il;
             for j in 0..LANES {
                 st.sp_budget[i][j] = sp.rate.min(il[j].max(0.0));
             }
@@ -383,36 +499,36 @@ fn step<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R; LANES
     // 3. orders
     for &q in net.topo.iter().rev() {
         let q = q as usize;
-        if net.simple[q] {
-            order_simple(net, st, q, t);
+        let pr = st.procs[q];
+        if pr.simple {
+            order_simple(net, st, pr, q, t);
         } else {
-            order_general(net, st, q, t);
+            order_general(net, st, pr, q, t);
         }
     }
     // 4. shipments
     for &q in &net.topo {
         let q = q as usize;
-        let make = if net.simple[q] {
-            receive_simple(net, st, q, t)
+        let pr = st.procs[q];
+        let make = if pr.simple {
+            receive_simple(net, st, pr, q, t)
         } else {
-            receive_general(net, st, q, t)
+            receive_general(net, st, pr, q, t)
         };
-        for mi in net.mem_start[q] as usize..net.mem_start[q + 1] as usize {
-            let n = net.mem_nodes[mi] as usize;
-            let y = net.node_yield[n];
+        for &n in &net.mem_nodes[pr.members.0 as usize..pr.members.1 as usize] {
+            let n = n as usize;
+            let nd = &mut st.nodes[n];
+            let y = nd.yield_;
             let mut on_hand = Z;
-            {
-                let il = &mut st.il[n];
-                for j in 0..LANES {
-                    // y = 1 for a simple process: make * 1.0 is make, as the scalar simple
-                    // path computes it
-                    let made = make[j] * y;
-                    on_hand[j] = pmax0(il[j]) + made;
-                    il[j] += made;
-                }
+            for j in 0..LANES {
+                // y = 1 for a simple process: make * 1.0 is make, as the scalar simple path
+                // computes it
+                let made = make[j] * y;
+                on_hand[j] = pmax0(nd.il[j]) + made;
+                nd.il[j] += made;
             }
             // what is left on hand is not kept: the batch keeps no mass accounting
-            if st.plain_ship[n] {
+            if nd.plain_ship {
                 ship_plain(net, st, n, on_hand);
             } else {
                 ship_general(net, st, n, on_hand, t, rngs);
@@ -429,7 +545,7 @@ fn disruptions<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R
         return;
     }
     for &e in &net.disrupted_edges {
-        st.flags[e as usize] = [0; LANES];
+        st.edges[e as usize].flags = [0; LANES];
     }
     for (i, d) in net.disruptions.iter().enumerate() {
         let mut active = [false; LANES];
@@ -455,7 +571,7 @@ fn disruptions<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R
         }
         st.dstate[i] = active;
         for &e in &d.edges {
-            let f = &mut st.flags[e as usize];
+            let f = &mut st.edges[e as usize].flags;
             for j in 0..LANES {
                 f[j] |= if active[j] { d.bit } else { 0 };
             }
@@ -463,53 +579,50 @@ fn disruptions<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R
     }
 }
 
+#[inline(always)]
+fn cap_at(net: &Network, pr: ProcRec, q: usize, t: u32, x: &mut L) {
+    if pr.capped {
+        let c = net.cap[q].at(t);
+        for v in x {
+            *v = v.min(c);
+        }
+    }
+}
+
 /// Order step of a simple process (the scalar `order_simple`).
 #[inline(always)]
-fn order_simple(net: &Network, st: &mut BatchState, q: usize, t: u32) {
-    let (s0, s1) = (net.slot_start[q] as usize, net.slot_start[q + 1] as usize);
-    let (a, b) = (
-        net.slot_edge_start[s0] as usize,
-        net.slot_edge_start[s1] as usize,
-    );
-    let edges = &net.slot_edges[a..b];
+fn order_simple(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u32) {
+    let (s0, s1) = (pr.slots.0 as usize, pr.slots.1 as usize);
     let mut pipeline = if s0 == s1 { Z } else { [f64::INFINITY; LANES] };
-    for (i, &e) in edges.iter().enumerate() {
-        let e = e as usize;
-        let (r, oo, idi) = (&st.rm[s0 + i], &st.oo[e], &st.idi[e]);
+    for slot in &st.slots[s0..s1] {
+        let ed = &st.edges[net.slot_edges[slot.edges.0 as usize] as usize];
         for j in 0..LANES {
-            pipeline[j] = pmin(pipeline[j], r[j] + (oo[j] + idi[j]));
+            pipeline[j] = pmin(pipeline[j], slot.rm[j] + (ed.oo[j] + ed.idi[j]));
         }
     }
-    let n = net.mem_nodes[net.mem_start[q] as usize] as usize;
+    let n = net.mem_nodes[pr.members.0 as usize] as usize;
     let d = node_orders(net, st, n);
-    let s = net.base[n];
-    let il = &st.il[n];
+    let nd = &st.nodes[n];
     let mut act = Z;
     for j in 0..LANES {
-        act[j] = pmax0(s - ((il[j] + pipeline[j]) - d[j]));
+        act[j] = pmax0(nd.base - ((nd.il[j] + pipeline[j]) - d[j]));
     }
-    if net.has_capacity && net.capped[q] {
-        let c = net.cap[q].at(t);
-        for x in &mut act {
-            *x = x.min(c);
-        }
-    }
-    for &e in edges {
-        let e = e as usize;
-        let f = st.flags[e];
+    cap_at(net, pr, q, t, &mut act);
+    for sl in s0..s1 {
+        let e = net.slot_edges[st.slots[sl].edges.0 as usize] as usize;
+        let ed = &mut st.edges[e];
         let mut x = act;
         for j in 0..LANES {
-            if f[j] & BIT_OP != 0 {
+            if ed.flags[j] & BIT_OP != 0 {
                 x[j] = 0.0;
             }
         }
-        st.oq[e] = x;
-        let oo = &mut st.oo[e];
+        ed.oq = x;
         for j in 0..LANES {
-            oo[j] += x[j];
+            ed.oo[j] += x[j];
         }
-        if net.e_from[e] == NONE {
-            let p = &mut st.pipe[st.pin[e] as usize];
+        if ed.from == NONE {
+            let p = &mut st.pipe[ed.pin as usize];
             for j in 0..LANES {
                 p[j] += x[j];
             }
@@ -520,16 +633,17 @@ fn order_simple(net: &Network, st: &mut BatchState, q: usize, t: u32) {
 /// Orders placed on a node this period: its lanes' orders plus its external demand.
 #[inline(always)]
 fn node_orders(net: &Network, st: &BatchState, n: usize) -> L {
+    let nd = &st.nodes[n];
     let mut d = Z;
-    for &e in &net.out_edges[net.out_start[n] as usize..net.out_start[n + 1] as usize] {
-        let oq = &st.oq[e as usize];
+    for &e in &net.out_edges[nd.out.0 as usize..nd.out.1 as usize] {
+        let oq = &st.edges[e as usize].oq;
         for j in 0..LANES {
             d[j] += oq[j];
         }
     }
-    if net.demand_of[n] != NONE {
+    if nd.has_demand {
         for j in 0..LANES {
-            d[j] += st.dem[n][j];
+            d[j] += nd.dem[j];
         }
     }
     d
@@ -537,54 +651,47 @@ fn node_orders(net: &Network, st: &BatchState, n: usize) -> L {
 
 /// Order step of a general process (co-products, BOMs, multi-supplier slots, stockpile lanes):
 /// the scalar kernel's general path, lane by lane.
-fn order_general(net: &Network, st: &mut BatchState, q: usize, t: u32) {
-    let (m0, m1) = (net.mem_start[q] as usize, net.mem_start[q + 1] as usize);
-    let (s0, s1) = (net.slot_start[q] as usize, net.slot_start[q + 1] as usize);
+fn order_general(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u32) {
+    let (s0, s1) = (pr.slots.0 as usize, pr.slots.1 as usize);
     let mut pipeline = if s0 == s1 { Z } else { [f64::INFINITY; LANES] };
-    for sl in s0..s1 {
-        let mut x = st.rm[sl];
-        for &e in slot_edges(net, sl) {
-            let (oo, idi) = (&st.oo[e as usize], &st.idi[e as usize]);
+    for slot in &st.slots[s0..s1] {
+        let mut x = slot.rm;
+        for &e in &net.slot_edges[slot.edges.0 as usize..slot.edges.1 as usize] {
+            let ed = &st.edges[e as usize];
             for j in 0..LANES {
-                x[j] += oo[j] + idi[j];
+                x[j] += ed.oo[j] + ed.idi[j];
             }
         }
-        let bom = net.slot_bom[sl];
         for j in 0..LANES {
-            pipeline[j] = pmin(pipeline[j], x[j] / bom);
+            pipeline[j] = pmin(pipeline[j], x[j] / slot.bom);
         }
     }
     let mut act = Z;
-    for &n in &net.mem_nodes[m0..m1] {
+    for &n in &net.mem_nodes[pr.members.0 as usize..pr.members.1 as usize] {
         let n = n as usize;
         let d = node_orders(net, st, n);
-        let (y, base, il) = (net.node_yield[n], net.base[n], &st.il[n]);
+        let nd = &st.nodes[n];
         for j in 0..LANES {
-            let ip = il[j] + y * pipeline[j];
-            let a = pmax0(base - (ip - d[j])) / y;
+            let ip = nd.il[j] + nd.yield_ * pipeline[j];
+            let a = pmax0(nd.base - (ip - d[j])) / nd.yield_;
             if a > act[j] {
                 act[j] = a;
             }
         }
     }
-    if net.has_capacity && net.capped[q] {
-        let c = net.cap[q].at(t);
-        for x in &mut act {
-            *x = x.min(c);
-        }
-    }
+    cap_at(net, pr, q, t, &mut act);
     for sl in s0..s1 {
-        let bom = net.slot_bom[sl];
+        let (bom, (ea, eb)) = (st.slots[sl].bom, st.slots[sl].edges);
         let mut qty = Z;
         for j in 0..LANES {
             qty[j] = act[j] * bom;
         }
-        let edges = slot_edges(net, sl);
+        let edges = &net.slot_edges[ea as usize..eb as usize];
         if net.has_stockpiles {
             // stockpile lanes first: they take (part of) the order or top up the backlog
             for &e in edges {
                 let e = e as usize;
-                let spi = net.e_stockpile[e];
+                let spi = st.edges[e].stockpile;
                 if spi == NONE {
                     continue;
                 }
@@ -598,44 +705,45 @@ fn order_general(net: &Network, st: &mut BatchState, q: usize, t: u32) {
                     } else if sp.on_shortage {
                         let mut backlog = 0.0;
                         for &e2 in edges {
-                            let e2 = e2 as usize;
-                            if net.e_stockpile[e2] == NONE && net.e_from[e2] != NONE {
-                                backlog += st.bo[e2][j] + st.odi[e2][j];
+                            let e2 = &st.edges[e2 as usize];
+                            if e2.stockpile == NONE && e2.from != NONE {
+                                backlog += e2.bo[j] + e2.odi[j];
                             }
                         }
-                        x = (backlog - st.oo[e][j]).max(0.0).min(st.sp_budget[spi][j]);
+                        x = (backlog - st.edges[e].oo[j])
+                            .max(0.0)
+                            .min(st.sp_budget[spi][j]);
                     }
-                    if st.flags[e][j] & BIT_OP != 0 {
+                    let ed = &mut st.edges[e];
+                    if ed.flags[j] & BIT_OP != 0 {
                         x = 0.0;
                     }
                     st.sp_budget[spi][j] -= x;
-                    st.oq[e][j] = x;
-                    st.oo[e][j] += x;
+                    ed.oq[j] = x;
+                    ed.oo[j] += x;
                 }
             }
         }
         for &e in edges {
-            let e = e as usize;
-            if net.has_stockpiles && net.e_stockpile[e] != NONE {
+            let ed = &mut st.edges[e as usize];
+            if net.has_stockpiles && ed.stockpile != NONE {
                 continue;
             }
-            let (share, f) = (net.e_share[e], st.flags[e]);
             let mut x = Z;
             for j in 0..LANES {
-                x[j] = if f[j] & BIT_OP != 0 {
+                x[j] = if ed.flags[j] & BIT_OP != 0 {
                     0.0
                 } else {
-                    qty[j] * share
+                    qty[j] * ed.share
                 };
             }
-            st.oq[e] = x;
-            let oo = &mut st.oo[e];
+            ed.oq = x;
             for j in 0..LANES {
-                oo[j] += x[j];
+                ed.oo[j] += x[j];
             }
-            if net.e_from[e] == NONE {
+            if ed.from == NONE {
                 // external supplier: never short, ships at once
-                let p = &mut st.pipe[st.pin[e] as usize];
+                let p = &mut st.pipe[ed.pin as usize];
                 for j in 0..LANES {
                     p[j] += x[j];
                 }
@@ -644,18 +752,14 @@ fn order_general(net: &Network, st: &mut BatchState, q: usize, t: u32) {
     }
 }
 
+/// Receipt of edge `ed` into slot `slot` (the scalar receive, same operations).
 #[inline(always)]
-fn slot_edges(net: &Network, sl: usize) -> &[u32] {
-    &net.slot_edges[net.slot_edge_start[sl] as usize..net.slot_edge_start[sl + 1] as usize]
-}
-
-/// Receipt of one edge into slot `sl` (the scalar receive, same operations).
-#[inline(always)]
-fn receive_edge(st: &mut BatchState, e: usize, sl: usize) {
-    let p0 = st.pout[e] as usize;
-    let ready = st.pipe[p0];
-    let f = st.flags[e];
-    let (idi_in, r_in, oo_in) = (st.idi[e], st.rm[sl], st.oo[e]);
+fn receive_edge(pipe: &mut [L], ed: &mut EdgeRec, slot: &mut SlotRec) {
+    let p0 = &mut pipe[ed.pout as usize];
+    let ready = *p0;
+    *p0 = Z;
+    let f = ed.flags;
+    let (idi_in, r_in, oo_in) = (ed.idi, slot.rm, ed.oo);
     let (mut idi_out, mut r_out, mut oo_out) = (Z, Z, Z);
     if any_bit(f, BIT_RP) {
         for j in 0..LANES {
@@ -669,66 +773,52 @@ fn receive_edge(st: &mut BatchState, e: usize, sl: usize) {
             oo_out[j] = oo_in[j] - ready[j];
         }
     }
-    st.idi[e] = idi_out;
-    st.rm[sl] = r_out;
-    st.oo[e] = oo_out;
-    st.pipe[p0] = Z;
+    ed.idi = idi_out;
+    slot.rm = r_out;
+    ed.oo = oo_out;
 }
 
 /// Receipt and production of a simple process; returns the activity (the scalar
 /// `ship_simple` up to the shipment).
 #[inline(always)]
-fn receive_simple(net: &Network, st: &mut BatchState, q: usize, t: u32) -> L {
-    let (s0, s1) = (net.slot_start[q] as usize, net.slot_start[q + 1] as usize);
+fn receive_simple(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u32) -> L {
+    let (s0, s1) = (pr.slots.0 as usize, pr.slots.1 as usize);
     let mut make = if s0 == s1 { Z } else { [f64::INFINITY; LANES] };
-    for sl in s0..s1 {
-        let e = net.slot_edges[net.slot_edge_start[sl] as usize] as usize;
-        receive_edge(st, e, sl);
-        let r = &st.rm[sl];
+    for slot in &mut st.slots[s0..s1] {
+        let e = net.slot_edges[slot.edges.0 as usize] as usize;
+        receive_edge(&mut st.pipe, &mut st.edges[e], slot);
         for j in 0..LANES {
-            make[j] = pmin(make[j], pmax0(r[j]));
+            make[j] = pmin(make[j], pmax0(slot.rm[j]));
         }
     }
-    if net.has_capacity && net.capped[q] {
-        let c = net.cap[q].at(t);
-        for x in &mut make {
-            *x = x.min(c);
-        }
-    }
-    for r in &mut st.rm[s0..s1] {
+    cap_at(net, pr, q, t, &mut make);
+    for slot in &mut st.slots[s0..s1] {
         for j in 0..LANES {
-            r[j] -= make[j];
+            slot.rm[j] -= make[j];
         }
     }
     make
 }
 
 /// Receipt and production of a general process; returns the activity.
-fn receive_general(net: &Network, st: &mut BatchState, q: usize, t: u32) -> L {
-    let (s0, s1) = (net.slot_start[q] as usize, net.slot_start[q + 1] as usize);
-    for sl in s0..s1 {
-        for &e in slot_edges(net, sl) {
-            receive_edge(st, e as usize, sl);
+fn receive_general(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u32) -> L {
+    let (s0, s1) = (pr.slots.0 as usize, pr.slots.1 as usize);
+    for slot in &mut st.slots[s0..s1] {
+        for &e in &net.slot_edges[slot.edges.0 as usize..slot.edges.1 as usize] {
+            receive_edge(&mut st.pipe, &mut st.edges[e as usize], slot);
         }
     }
     // the binding input (and capacity) limits activity
     let mut make = if s0 == s1 { Z } else { [f64::INFINITY; LANES] };
-    for sl in s0..s1 {
-        let (r, bom) = (&st.rm[sl], net.slot_bom[sl]);
+    for slot in &st.slots[s0..s1] {
         for j in 0..LANES {
-            make[j] = pmin(make[j], pmax0(r[j]) / bom);
+            make[j] = pmin(make[j], pmax0(slot.rm[j]) / slot.bom);
         }
     }
-    if net.has_capacity && net.capped[q] {
-        let c = net.cap[q].at(t);
-        for x in &mut make {
-            *x = x.min(c);
-        }
-    }
-    for sl in s0..s1 {
-        let (r, bom) = (&mut st.rm[sl], net.slot_bom[sl]);
+    cap_at(net, pr, q, t, &mut make);
+    for slot in &mut st.slots[s0..s1] {
         for j in 0..LANES {
-            r[j] -= make[j] * bom;
+            slot.rm[j] -= make[j] * slot.bom;
         }
     }
     make
@@ -737,13 +827,13 @@ fn receive_general(net: &Network, st: &mut BatchState, q: usize, t: u32) -> L {
 /// Shipment of a node that rations in order, has no licensed lane and is not a stockpile:
 /// branch-free over the lanes.
 #[inline(always)]
-fn ship_plain(net: &Network, st: &mut BatchState, n: usize, mut on_hand: L) -> L {
-    for ci in net.claim_start[n] as usize..net.claim_start[n + 1] as usize {
-        let c = net.claims[ci];
+fn ship_plain(net: &Network, st: &mut BatchState, n: usize, mut on_hand: L) {
+    let record = st.record_shipped;
+    let nd = &mut st.nodes[n];
+    for &c in &net.claims[nd.claims.0 as usize..nd.claims.1 as usize] {
         if c == NONE {
-            let (bo_in, dem, il_in) = (st.bo_ext[n], st.dem[n], st.il[n]);
+            let (bo_in, dem, il_in) = (nd.bo_ext, nd.dem, nd.il);
             let (mut bo_out, mut il_out) = (Z, Z);
-            let (met_sum, dem_sum) = (&mut st.met_sum[n], &mut st.dem_sum[n]);
             for j in 0..LANES {
                 let ready = pmin(on_hand[j], bo_in[j] + dem[j]);
                 on_hand[j] -= settle_external_lane(
@@ -751,22 +841,21 @@ fn ship_plain(net: &Network, st: &mut BatchState, n: usize, mut on_hand: L) -> L
                     bo_in[j],
                     dem[j],
                     il_in[j],
-                    &mut met_sum[j],
-                    &mut dem_sum[j],
+                    &mut nd.met_sum[j],
+                    &mut nd.dem_sum[j],
                     &mut il_out[j],
                     &mut bo_out[j],
                 );
             }
-            st.bo_ext[n] = bo_out;
-            st.il[n] = il_out;
+            nd.bo_ext = bo_out;
+            nd.il = il_out;
         } else {
-            let e = c as usize;
-            let f = st.flags[e];
-            let io = st.oq[e];
-            let p = st.pin[e] as usize;
+            let ed = &mut st.edges[c as usize];
+            let f = ed.flags;
+            let io = ed.oq;
             // Work on local lane arrays (copied in, written back), with a pause-free fast
             // path: this shape vectorises; the per-lane operations are unchanged.
-            let (bo_in, odi_in, il_in) = (st.bo[e], st.odi[e], st.il[n]);
+            let (bo_in, odi_in, il_in) = (ed.bo, ed.odi, nd.il);
             let mut o = ShipOut::default();
             if any_bit(f, BIT_SP) {
                 for j in 0..LANES {
@@ -787,19 +876,18 @@ fn ship_plain(net: &Network, st: &mut BatchState, n: usize, mut on_hand: L) -> L
                     ship_lane(false, j, &io, &bo_in, &odi_in, &il_in, &mut on_hand, &mut o);
                 }
             }
-            st.bo[e] = o.bo;
-            st.odi[e] = o.odi;
-            st.il[n] = o.il;
-            if st.record_shipped {
-                st.os[e] = o.os;
+            ed.bo = o.bo;
+            ed.odi = o.odi;
+            nd.il = o.il;
+            if record {
+                ed.os = o.os;
             }
-            let pl = &mut st.pipe[p];
+            let pl = &mut st.pipe[ed.pin as usize];
             for j in 0..LANES {
                 pl[j] += o.os[j];
             }
         }
     }
-    on_hand
 }
 
 /// Delivery of `ready` to a node's external customers in one lane (the scalar `settle` for
@@ -831,9 +919,11 @@ fn settle_external_lane(
 #[inline(always)]
 fn claim_lane(st: &BatchState, n: usize, c: u32, j: usize) -> f64 {
     if c == NONE {
-        st.bo_ext[n][j] + st.dem[n][j]
+        let nd = &st.nodes[n];
+        nd.bo_ext[j] + nd.dem[j]
     } else {
-        st.bo[c as usize][j] + st.oq[c as usize][j]
+        let ed = &st.edges[c as usize];
+        ed.bo[j] + ed.oq[j]
     }
 }
 
@@ -845,9 +935,9 @@ fn ship_general<R: Rng>(
     mut on_hand: L,
     t: u32,
     rngs: &mut [R; LANES],
-) -> L {
-    let (c0, c1) = (net.claim_start[n] as usize, net.claim_start[n + 1] as usize);
-    if net.rationing[n] == Rationing::InOrder {
+) {
+    let (c0, c1) = (st.nodes[n].claims.0 as usize, st.nodes[n].claims.1 as usize);
+    if st.nodes[n].in_order {
         for ci in c0..c1 {
             let c = net.claims[ci];
             let mut ready = Z;
@@ -894,7 +984,6 @@ fn ship_general<R: Rng>(
             ci = cj;
         }
     }
-    on_hand
 }
 
 /// The scalar `settle` for one claim in every lane; returns the on-hand consumed per lane.
@@ -909,46 +998,44 @@ fn settle<R: Rng>(
     rngs: &mut [R; LANES],
 ) -> L {
     let mut used = Z;
+    let nd = &mut st.nodes[n];
     if c == NONE {
-        let (bo_in, dem, il_in) = (st.bo_ext[n], st.dem[n], st.il[n]);
+        let (bo_in, dem, il_in) = (nd.bo_ext, nd.dem, nd.il);
         let (mut bo_out, mut il_out) = (Z, Z);
-        let (met_sum, dem_sum) = (&mut st.met_sum[n], &mut st.dem_sum[n]);
         for j in 0..LANES {
             used[j] = settle_external_lane(
                 ready[j],
                 bo_in[j],
                 dem[j],
                 il_in[j],
-                &mut met_sum[j],
-                &mut dem_sum[j],
+                &mut nd.met_sum[j],
+                &mut nd.dem_sum[j],
                 &mut il_out[j],
                 &mut bo_out[j],
             );
         }
-        st.bo_ext[n] = bo_out;
-        st.il[n] = il_out;
+        nd.bo_ext = bo_out;
+        nd.il = il_out;
         return used;
     }
-    let e = c as usize;
-    let f = st.flags[e];
+    let ed = &mut st.edges[c as usize];
     let mut blocked = [false; LANES];
     for j in 0..LANES {
-        blocked[j] = f[j] & BIT_SP != 0;
+        blocked[j] = ed.flags[j] & BIT_SP != 0;
     }
-    if net.has_licences && net.e_licence[e] != NONE {
-        let key = net.e_licence[e] as usize;
+    if net.has_licences && ed.licence != NONE {
+        let key = ed.licence as usize;
         let l = &net.licences[key];
         for j in 0..LANES {
-            if !blocked[j] && ready[j] + st.odi[e][j] > 0.0 {
+            if !blocked[j] && ready[j] + ed.odi[j] > 0.0 {
                 blocked[j] = !licence_ok(l, &mut st.lic[key][j], t, &mut rngs[j]);
             }
         }
     }
-    let (io, bo_in, odi_in, il_in) = (st.oq[e], st.bo[e], st.odi[e], st.il[n]);
-    let p = st.pin[e] as usize;
+    let p = &mut st.pipe[ed.pin as usize];
     let mut os_v = Z;
     for j in 0..LANES {
-        let (bo_old, odi_old) = (bo_in[j], odi_in[j]);
+        let (io, bo_old, odi_old) = (ed.oq[j], ed.bo[j], ed.odi[j]);
         let (os, odi_new, bo_to_di, nd_to_di);
         if blocked[j] {
             os = 0.0;
@@ -965,17 +1052,17 @@ fn settle<R: Rng>(
         let bo_os = pmin(os - di_os, bo_old);
         let non = os - bo_os - di_os;
         os_v[j] = os;
-        st.il[n][j] = il_in[j] - io[j];
-        st.bo[e][j] = (bo_old - (bo_os + bo_to_di)) + pmax0(io[j] - nd_to_di - non);
-        st.odi[e][j] = odi_old + (odi_new - di_os);
-        st.pipe[p][j] += os;
+        nd.il[j] -= io;
+        ed.bo[j] = (bo_old - (bo_os + bo_to_di)) + pmax0(io - nd_to_di - non);
+        ed.odi[j] = odi_old + (odi_new - di_os);
+        p[j] += os;
         used[j] = os - di_os + odi_new;
     }
     if st.record_shipped {
-        st.os[e] = os_v;
+        ed.os = os_v;
     }
-    if net.has_stockpiles && net.stockpile_of[n] != NONE {
-        let r = &mut st.sp_released[net.stockpile_of[n] as usize];
+    if net.has_stockpiles && nd.stockpile != NONE {
+        let r = &mut st.sp_released[nd.stockpile as usize];
         for j in 0..LANES {
             r[j] += os_v[j];
         }
@@ -989,25 +1076,25 @@ fn settle<R: Rng>(
 #[inline(always)]
 fn costs_and_advance(net: &Network, st: &mut BatchState, t: u32) {
     let mut period_cost = Z;
-    for n in 0..net.node_count() {
+    for n in 0..st.nodes.len() {
+        let nd = &st.nodes[n];
         let mut odi_sum = Z;
         let mut transit = Z;
         // The pipeline sum only feeds the in-transit cost: skipped when its rate is zero, as
         // in the scalar kernel.
-        let count_transit = net.h_it[n] != 0.0;
-        for &e in &net.out_edges[net.out_start[n] as usize..net.out_start[n + 1] as usize] {
-            let e = e as usize;
-            let odi = &st.odi[e];
+        let count_transit = nd.h_it != 0.0;
+        for &e in &net.out_edges[nd.out.0 as usize..nd.out.1 as usize] {
+            let ed = &mut st.edges[e as usize];
             for j in 0..LANES {
-                odi_sum[j] += odi[j];
+                odi_sum[j] += ed.odi[j];
             }
+            let o = ed.pipe0 as usize;
+            let ring = &mut st.pipe[o..=o + ed.lead as usize];
             if count_transit {
                 // logical slot order (head to tail), as a shifted pipeline sums
-                let o = net.e_pipe[e] as usize;
-                let ring = &st.pipe[o..=o + net.e_lead[e] as usize];
-                let (a, b) = ring.split_at(st.pout[e] as usize - o);
+                let (a, b) = ring.split_at(ed.pout as usize - o);
                 let mut s = Z;
-                for slot in b.iter().chain(a) {
+                for slot in b.iter().chain(a.iter()) {
                     for j in 0..LANES {
                         s[j] += slot[j];
                     }
@@ -1017,97 +1104,88 @@ fn costs_and_advance(net: &Network, st: &mut BatchState, t: u32) {
                 }
             }
             // the pipeline is done with for this period: advance it while it is in cache
-            advance_edge(net, st, e);
+            advance_edge(ed, ring);
         }
-        let il = st.il[n];
-        let (h, p, hit) = (net.h[n], net.p[n], net.h_it[n]);
+        let il = nd.il;
         let mut hold = Z;
         for j in 0..LANES {
-            hold[j] = h * (pmax0(il[j]) + odi_sum[j]);
+            hold[j] = nd.h * (pmax0(il[j]) + odi_sum[j]);
         }
-        let q = net.node_proc[n] as usize;
-        if net.mem_nodes[net.mem_start[q] as usize] as usize == n {
-            for sl in net.slot_start[q] as usize..net.slot_start[q + 1] as usize {
-                let edges = slot_edges(net, sl);
-                let e0 = edges[0] as usize;
-                if net.e_from[e0] == NONE && edges.len() == 1 {
-                    continue; // external supply: stockpyl charges no raw-material holding
-                }
-                let mut idi = st.idi[e0];
-                for &e in &edges[1..] {
-                    let x = &st.idi[e as usize];
-                    for j in 0..LANES {
-                        idi[j] += x[j];
-                    }
-                }
-                let (r, hs) = (&st.rm[sl], net.slot_h[sl]);
+        for slot in &st.slots[nd.charged_slots.0 as usize..nd.charged_slots.1 as usize] {
+            if !slot.charged {
+                continue; // external supply: stockpyl charges no raw-material holding
+            }
+            let edges = &net.slot_edges[slot.edges.0 as usize..slot.edges.1 as usize];
+            let mut idi = st.edges[edges[0] as usize].idi;
+            for &e in &edges[1..] {
+                let x = &st.edges[e as usize].idi;
                 for j in 0..LANES {
-                    hold[j] += hs * (r[j] + idi[j]);
+                    idi[j] += x[j];
                 }
+            }
+            for j in 0..LANES {
+                hold[j] += slot.h * (slot.rm[j] + idi[j]);
             }
         }
         for j in 0..LANES {
-            let total = hold[j] + p * pmax0(-il[j]) + hit * transit[j];
+            let total = hold[j] + nd.p * pmax0(-il[j]) + nd.h_it * transit[j];
             period_cost[j] += total;
         }
         // Stock-out metrics: the common case (no lane short) skips them; otherwise branch-free
         // on local copies.
         if il.iter().any(|&x| x < 0.0) {
-            let (mut so, mut fs, mut sh) =
-                (st.stockout_periods[n], st.first_stockout[n], st.shortage[n]);
+            let nd = &mut st.nodes[n];
             for j in 0..LANES {
                 let out = il[j] < 0.0;
-                so[j] += u32::from(out);
-                fs[j] = if out && fs[j] == NONE { t } else { fs[j] };
-                sh[j] -= if out { il[j] } else { 0.0 };
+                nd.stockout_periods[j] += u32::from(out);
+                let fs = nd.first_stockout[j];
+                nd.first_stockout[j] = if out && fs == NONE { t } else { fs };
+                nd.shortage[j] -= if out { il[j] } else { 0.0 };
             }
-            st.stockout_periods[n] = so;
-            st.first_stockout[n] = fs;
-            st.shortage[n] = sh;
         }
     }
     for j in 0..LANES {
         st.cost_total[j] += period_cost[j];
     }
     for i in 0..st.external_edges.len() {
-        advance_edge(net, st, st.external_edges[i] as usize);
+        let ed = &mut st.edges[st.external_edges[i] as usize];
+        let o = ed.pipe0 as usize;
+        advance_edge(ed, &mut st.pipe[o..=o + ed.lead as usize]);
     }
 }
 
-/// Phase 6 for one edge, its pipeline advances: the shared ring head rotates (slot 0 merges into slot 1, which
-/// becomes slot 0; the old slot 0 becomes the empty last slot). A lane under a transit pause
-/// keeps its goods in place, so its column is rotated back.
+/// Phase 6 for one edge, its pipeline (`ring`, the edge's `lead + 1` slots) advances: the
+/// shared ring head rotates (slot 0 merges into slot 1, which becomes slot 0; the old slot 0
+/// becomes the empty last slot). A lane under a transit pause keeps its goods in place, so its
+/// column is rotated back.
 #[inline(always)]
-fn advance_edge(net: &Network, st: &mut BatchState, e: usize) {
-    let l = net.e_lead[e] as usize;
+fn advance_edge(ed: &mut EdgeRec, ring: &mut [L]) {
+    let l = ed.lead as usize;
     if l == 0 {
         return;
     }
-    let f = st.flags[e];
-    let o = net.e_pipe[e] as usize;
-    let h0 = st.pout[e] as usize;
-    let h1 = if h0 == o + l { o } else { h0 + 1 };
+    let f = ed.flags;
+    let r0 = (ed.pout - ed.pipe0) as usize;
+    let r1 = if r0 == l { 0 } else { r0 + 1 };
     if !any_bit(f, BIT_TP) {
-        let (x0, x1) = (st.pipe[h0], st.pipe[h1]);
+        let (x0, x1) = (ring[r0], ring[r1]);
         let mut m = Z;
         for j in 0..LANES {
             m[j] = x0[j] + x1[j];
         }
-        st.pipe[h1] = m;
-        st.pipe[h0] = Z;
+        ring[r1] = m;
+        ring[r0] = Z;
     } else {
         if f.iter().all(|&x| x & BIT_TP != 0) {
             return; // every lane paused: nothing moves, the head stays
         }
-        let ring = &mut st.pipe[o..=o + l];
-        let (r0, r1) = (h0 - o, h1 - o);
         for j in 0..LANES {
             if f[j] & BIT_TP == 0 {
                 ring[r1][j] += ring[r0][j]; // IEEE addition commutes exactly
                 ring[r0][j] = 0.0;
             } else {
-                // after the rotation logical slot s sits at physical r0 + 1 + s: move
-                // this lane's column one place forward (cyclically) so nothing moves
+                // after the rotation logical slot s sits at physical r0 + 1 + s: move this
+                // lane's column one place forward (cyclically) so nothing moves
                 let last = ring[(r0 + l) % (l + 1)][j];
                 for s in (1..=l).rev() {
                     ring[(r0 + s) % (l + 1)][j] = ring[(r0 + s - 1) % (l + 1)][j];
@@ -1116,6 +1194,6 @@ fn advance_edge(net: &Network, st: &mut BatchState, e: usize) {
             }
         }
     }
-    st.pout[e] = h1 as u32;
-    st.pin[e] = h0 as u32;
+    ed.pout = ed.pipe0 + r1 as u32;
+    ed.pin = ed.pipe0 + r0 as u32;
 }
