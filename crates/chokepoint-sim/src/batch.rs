@@ -188,7 +188,8 @@ struct ProcRec {
     capped: bool,
 }
 
-/// Per-batch state: one record per node, edge, slot and process (see [`NodeRec`]), and the
+/// Per-batch state: one record per node, edge, slot and process (lane state next to the static
+/// data read with it), and the
 /// pipeline slots.
 #[derive(Debug, Clone)]
 pub struct BatchState {
