@@ -189,8 +189,7 @@ struct ProcRec {
 }
 
 /// Per-batch state: one record per node, edge, slot and process (lane state next to the static
-/// data read with it), and the
-/// pipeline slots.
+/// data read with it), and the pipeline slots.
 #[derive(Debug, Clone)]
 pub struct BatchState {
     nodes: Vec<NodeRec>,
