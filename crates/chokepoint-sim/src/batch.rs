@@ -114,16 +114,14 @@ fn ship_lane(
 /// Lane state of a node plus the static data the kernel reads with it: one record per node,
 /// so a node costs one bounds check and a few adjacent cache lines instead of one of each per
 /// array (the parallel-array layout spent about a quarter of its instructions on indexing).
+///
+/// Fields a pass seldom needs live apart, so that a node's record is two cache lines: the
+/// external-demand side ([`DemandRec`], sinks only), the stock-out metrics ([`ShortRec`], only
+/// when short) and the shipments kept for observers.
 #[derive(Debug, Clone)]
+#[repr(align(64))]
 struct NodeRec {
     il: L,
-    dem: L,
-    bo_ext: L,
-    dem_sum: L,
-    met_sum: L,
-    shortage: L,
-    stockout_periods: [u32; LANES],
-    first_stockout: [u32; LANES],
     // static
     init_il: f64,
     base: f64,
@@ -145,15 +143,34 @@ struct NodeRec {
     stockpile: u32,
 }
 
+/// External demand at a node (touched for sinks only).
+#[derive(Debug, Clone)]
+#[repr(align(64))]
+struct DemandRec {
+    dem: L,
+    bo_ext: L,
+    dem_sum: L,
+    met_sum: L,
+}
+
+/// Stock-out metrics of a node (touched only in periods when a lane is short).
+#[derive(Debug, Clone)]
+#[repr(align(64))]
+struct ShortRec {
+    shortage: L,
+    stockout_periods: [u32; LANES],
+    first_stockout: [u32; LANES],
+}
+
 /// Lane state of an edge plus its static data (see [`NodeRec`]).
 #[derive(Debug, Clone)]
+#[repr(align(64))]
 struct EdgeRec {
     oo: L,
     idi: L,
     odi: L,
     bo: L,
     oq: L,
-    os: L,
     flags: [u8; LANES],
     /// Physical index of logical slot 0 / `lead` of the pipeline ring, shared by the lanes.
     pout: u32,
@@ -169,6 +186,7 @@ struct EdgeRec {
 
 /// An input slot: raw material on hand per lane, and its static data.
 #[derive(Debug, Clone)]
+#[repr(align(64))]
 struct SlotRec {
     rm: L,
     bom: f64,
@@ -193,7 +211,11 @@ struct ProcRec {
 #[derive(Debug, Clone)]
 pub struct BatchState {
     nodes: Vec<NodeRec>,
+    demand: Vec<DemandRec>,
+    short: Vec<ShortRec>,
     edges: Vec<EdgeRec>,
+    /// Per edge: shipments of the last period, stored only for observers that read them.
+    os: Vec<L>,
     slots: Vec<SlotRec>,
     procs: Vec<ProcRec>,
     /// Pipeline rings (see [`crate::State`]'s `pipe`); each edge's heads are in its record.
@@ -223,13 +245,6 @@ impl BatchState {
                 let claims = (net.claim_start[n], net.claim_start[n + 1]);
                 NodeRec {
                     il: Z,
-                    dem: Z,
-                    bo_ext: Z,
-                    dem_sum: Z,
-                    met_sum: Z,
-                    shortage: Z,
-                    stockout_periods: [0; LANES],
-                    first_stockout: [NONE; LANES],
                     init_il: net.init_il[n],
                     base: net.base[n],
                     yield_: net.node_yield[n],
@@ -261,7 +276,6 @@ impl BatchState {
                 odi: Z,
                 bo: Z,
                 oq: Z,
-                os: Z,
                 flags: [0; LANES],
                 pout: net.e_pipe[e],
                 pin: net.e_pipe[e] + net.e_lead[e],
@@ -296,7 +310,25 @@ impl BatchState {
             .collect();
         BatchState {
             nodes,
+            demand: vec![
+                DemandRec {
+                    dem: Z,
+                    bo_ext: Z,
+                    dem_sum: Z,
+                    met_sum: Z,
+                };
+                nn
+            ],
+            short: vec![
+                ShortRec {
+                    shortage: Z,
+                    stockout_periods: [0; LANES],
+                    first_stockout: [NONE; LANES],
+                };
+                nn
+            ],
             edges,
+            os: vec![Z; ne],
             slots,
             procs,
             pipe: vec![Z; net.pipe_len],
@@ -316,13 +348,17 @@ impl BatchState {
     fn reset(&mut self, net: &Network, rngs: &mut [ChaCha8Rng; LANES]) {
         for nd in &mut self.nodes {
             nd.il = [nd.init_il; LANES];
-            nd.dem = Z;
-            nd.bo_ext = Z;
-            nd.dem_sum = Z;
-            nd.met_sum = Z;
-            nd.shortage = Z;
-            nd.stockout_periods = [0; LANES];
-            nd.first_stockout = [NONE; LANES];
+        }
+        for d in &mut self.demand {
+            d.dem = Z;
+            d.bo_ext = Z;
+            d.dem_sum = Z;
+            d.met_sum = Z;
+        }
+        for sh in &mut self.short {
+            sh.shortage = Z;
+            sh.stockout_periods = [0; LANES];
+            sh.first_stockout = [NONE; LANES];
         }
         for ed in &mut self.edges {
             ed.oo = Z;
@@ -330,7 +366,6 @@ impl BatchState {
             ed.odi = Z;
             ed.bo = Z;
             ed.oq = Z;
-            ed.os = Z;
             ed.flags = [0; LANES];
             ed.pout = ed.pipe0;
             ed.pin = ed.pipe0 + ed.lead;
@@ -338,7 +373,12 @@ impl BatchState {
         for sl in &mut self.slots {
             sl.rm = Z;
         }
-        for v in [&mut self.pipe, &mut self.sp_budget, &mut self.sp_released] {
+        for v in [
+            &mut self.pipe,
+            &mut self.os,
+            &mut self.sp_budget,
+            &mut self.sp_released,
+        ] {
             v.fill(Z);
         }
         self.dstate.fill([false; LANES]);
@@ -368,7 +408,7 @@ impl BatchState {
     /// Amount shipped on a lane in the last period, per replication of the batch (the scalar
     /// [`crate::State::shipped`]).
     pub fn shipped(&self, e: EdgeId) -> &[f64; LANES] {
-        &self.edges[e.0 as usize].os
+        &self.os[e.0 as usize]
     }
 }
 
@@ -444,7 +484,7 @@ pub fn run_batch_observed<O: BatchObserver + ?Sized>(
                 .demands
                 .iter()
                 .map(|&(n, _)| {
-                    let nd = &bs.nodes[n as usize];
+                    let nd = &bs.demand[n as usize];
                     if nd.dem_sum[j] > 0.0 {
                         nd.met_sum[j] / nd.dem_sum[j]
                     } else {
@@ -456,17 +496,17 @@ pub fn run_batch_observed<O: BatchObserver + ?Sized>(
                 .demands
                 .iter()
                 .map(|&(n, _)| {
-                    let nd = &bs.nodes[n as usize];
+                    let nd = &bs.demand[n as usize];
                     nd.dem_sum[j] - nd.met_sum[j]
                 })
                 .collect(),
             first_stockout: bs
-                .nodes
+                .short
                 .iter()
                 .map(|nd| (nd.first_stockout[j] != NONE).then_some(nd.first_stockout[j]))
                 .collect(),
-            stockout_periods: bs.nodes.iter().map(|nd| nd.stockout_periods[j]).collect(),
-            shortage: bs.nodes.iter().map(|nd| nd.shortage[j]).collect(),
+            stockout_periods: bs.short.iter().map(|nd| nd.stockout_periods[j]).collect(),
+            shortage: bs.short.iter().map(|nd| nd.shortage[j]).collect(),
             drawdown: bs.sp_released.iter().map(|s| s[j]).collect(),
         })
         .collect()
@@ -477,7 +517,7 @@ fn step<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R; LANES
     // 2. demand: the scalar kernel draws all disruptions, then all demands, per replication;
     // lanes have independent streams so lane-by-lane order is equivalent.
     for (n, d) in &net.demands {
-        let x = &mut st.nodes[*n as usize].dem;
+        let x = &mut st.demand[*n as usize].dem;
         match d {
             Demand::Constant(c) => *x = [*c; LANES],
             Demand::Series(v) => *x = [v[t as usize % v.len()]; LANES],
@@ -642,8 +682,9 @@ fn node_orders(net: &Network, st: &BatchState, n: usize) -> L {
         }
     }
     if nd.has_demand {
+        let dem = &st.demand[n].dem;
         for j in 0..LANES {
-            d[j] += nd.dem[j];
+            d[j] += dem[j];
         }
     }
     d
@@ -832,7 +873,8 @@ fn ship_plain(net: &Network, st: &mut BatchState, n: usize, mut on_hand: L) {
     let nd = &mut st.nodes[n];
     for &c in &net.claims[nd.claims.0 as usize..nd.claims.1 as usize] {
         if c == NONE {
-            let (bo_in, dem, il_in) = (nd.bo_ext, nd.dem, nd.il);
+            let dr = &mut st.demand[n];
+            let (bo_in, dem, il_in) = (dr.bo_ext, dr.dem, nd.il);
             let (mut bo_out, mut il_out) = (Z, Z);
             for j in 0..LANES {
                 let ready = pmin(on_hand[j], bo_in[j] + dem[j]);
@@ -841,13 +883,13 @@ fn ship_plain(net: &Network, st: &mut BatchState, n: usize, mut on_hand: L) {
                     bo_in[j],
                     dem[j],
                     il_in[j],
-                    &mut nd.met_sum[j],
-                    &mut nd.dem_sum[j],
+                    &mut dr.met_sum[j],
+                    &mut dr.dem_sum[j],
                     &mut il_out[j],
                     &mut bo_out[j],
                 );
             }
-            nd.bo_ext = bo_out;
+            dr.bo_ext = bo_out;
             nd.il = il_out;
         } else {
             let ed = &mut st.edges[c as usize];
@@ -880,7 +922,7 @@ fn ship_plain(net: &Network, st: &mut BatchState, n: usize, mut on_hand: L) {
             ed.odi = o.odi;
             nd.il = o.il;
             if record {
-                ed.os = o.os;
+                st.os[c as usize] = o.os;
             }
             let pl = &mut st.pipe[ed.pin as usize];
             for j in 0..LANES {
@@ -919,8 +961,8 @@ fn settle_external_lane(
 #[inline(always)]
 fn claim_lane(st: &BatchState, n: usize, c: u32, j: usize) -> f64 {
     if c == NONE {
-        let nd = &st.nodes[n];
-        nd.bo_ext[j] + nd.dem[j]
+        let dr = &st.demand[n];
+        dr.bo_ext[j] + dr.dem[j]
     } else {
         let ed = &st.edges[c as usize];
         ed.bo[j] + ed.oq[j]
@@ -1000,7 +1042,8 @@ fn settle<R: Rng>(
     let mut used = Z;
     let nd = &mut st.nodes[n];
     if c == NONE {
-        let (bo_in, dem, il_in) = (nd.bo_ext, nd.dem, nd.il);
+        let dr = &mut st.demand[n];
+        let (bo_in, dem, il_in) = (dr.bo_ext, dr.dem, nd.il);
         let (mut bo_out, mut il_out) = (Z, Z);
         for j in 0..LANES {
             used[j] = settle_external_lane(
@@ -1008,13 +1051,13 @@ fn settle<R: Rng>(
                 bo_in[j],
                 dem[j],
                 il_in[j],
-                &mut nd.met_sum[j],
-                &mut nd.dem_sum[j],
+                &mut dr.met_sum[j],
+                &mut dr.dem_sum[j],
                 &mut il_out[j],
                 &mut bo_out[j],
             );
         }
-        nd.bo_ext = bo_out;
+        dr.bo_ext = bo_out;
         nd.il = il_out;
         return used;
     }
@@ -1059,7 +1102,7 @@ fn settle<R: Rng>(
         used[j] = os - di_os + odi_new;
     }
     if st.record_shipped {
-        ed.os = os_v;
+        st.os[c as usize] = os_v;
     }
     if net.has_stockpiles && nd.stockpile != NONE {
         let r = &mut st.sp_released[nd.stockpile as usize];
@@ -1134,7 +1177,7 @@ fn costs_and_advance(net: &Network, st: &mut BatchState, t: u32) {
         // Stock-out metrics: the common case (no lane short) skips them; otherwise branch-free
         // on local copies.
         if il.iter().any(|&x| x < 0.0) {
-            let nd = &mut st.nodes[n];
+            let nd = &mut st.short[n];
             for j in 0..LANES {
                 let out = il[j] < 0.0;
                 nd.stockout_periods[j] += u32::from(out);
