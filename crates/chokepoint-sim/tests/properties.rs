@@ -17,6 +17,7 @@
 
 #![allow(clippy::needless_range_loop)] // index-parallel spec vectors read clearer by index
 
+use chokepoint_sim::batch::LANES;
 use chokepoint_sim::{
     Capacity, Demand, DisruptionKind, DisruptionProcess, DisruptionSpec, Dist, EdgeId, EdgeSpec,
     LicenceSpec, McConfig, Network, NetworkBuilder, NodeId, NodeSpec, Rationing,
@@ -326,8 +327,8 @@ proptest! {
     fn batched_kernel_equals_scalar_kernel(seed in any::<u64>(), r in rand_net(), markov in any::<bool>()) {
         let net = build_with(&r, markov);
         prop_assert!(net.batchable());
-        // 11 replications: one full batch and one with surplus lanes
-        let cfg = McConfig { replications: 11, horizon: 80, seed };
+        // one full batch and one with surplus lanes
+        let cfg = McConfig { replications: LANES as u32 + 5, horizon: 80, seed };
         let batched = monte_carlo(&net, &cfg).expect("run");
         let mut st = State::new(&net);
         for (i, got) in batched.replications.iter().enumerate() {
