@@ -1,13 +1,14 @@
 //! Kernel benchmarks (single-threaded; see docs/benchmarks.md, "Simulation kernel").
 //!
-//! - `a1/batched_8x1e6`: case a1, 8 replications x 1e6 periods in the lane-batched kernel
-//!   (throughput in periods); `a1/scalar_1e6`: one replication in the scalar kernel.
-//! - `b/batched_8x1e6`: case b (3 nodes), throughput in node-periods.
+//! - `a1/batched_1e6`: case a1, one batch (`LANES` replications) x 1e6 periods in the
+//!   lane-batched kernel (throughput in periods); `a1/scalar_1e6`: one replication in the
+//!   scalar kernel.
+//! - `b/batched_1e6`: case b (3 nodes), throughput in node-periods.
 //! - `c/mc_10000x520`: case c Monte Carlo, 10,000 replications x 520 periods on a 1-thread
 //!   pool (throughput in node-periods; the target is <= 2 s per iteration).
 //! - `layered/<lanes>`: synthetic layered networks (6 echelons), throughput in lane-periods;
-//!   batched Monte Carlo up to 1e5 lanes, a single scalar replication at 1e6 lanes (a batch of
-//!   8 would need ~0.7 GB of state).
+//!   one batch up to 1e5 lanes (at least 40 periods), a single scalar replication at 1e6 lanes
+//!   (a batch would need over 1 GB of state).
 //!
 //! Build with `RUSTFLAGS="-C target-cpu=native"` to get AVX2 for the batched kernel.
 
@@ -27,7 +28,7 @@ fn stockpyl_cases(c: &mut Criterion) {
     let periods = 1_000_000u32;
     g.throughput(Throughput::Elements(LANES as u64 * u64::from(periods)));
     let mut bs = BatchState::new(&a1);
-    g.bench_function("batched_8x1e6", |b| {
+    g.bench_function("batched_1e6", |b| {
         b.iter(|| black_box(run_batch(&a1, &mut bs, periods, 1, 0)))
     });
     g.throughput(Throughput::Elements(u64::from(periods)));
@@ -46,7 +47,7 @@ fn stockpyl_cases(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(3 * LANES as u64 * u64::from(periods)));
     let mut bs = BatchState::new(&bnet);
-    g.bench_function("batched_8x1e6", |b| {
+    g.bench_function("batched_1e6", |b| {
         b.iter(|| black_box(run_batch(&bnet, &mut bs, periods, 1, 0)))
     });
     g.finish();
