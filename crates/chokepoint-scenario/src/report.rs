@@ -8,7 +8,7 @@
 use crate::compile::Compiled;
 use crate::spec::Scenario;
 use chokepoint_core::World;
-use chokepoint_sim::batch::{BatchState, LANES, run_batch, run_batch_observed};
+use chokepoint_sim::batch::{BatchState, LANES, LANES_LARGE, run_batch, run_batch_observed};
 use chokepoint_sim::{McResult, ReplicationSummary, Stat, State, reduce, run_replication};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -124,13 +124,18 @@ pub fn run(
         }
         return Ok(reduce(net, vec![one; runs.max(1) as usize]));
     }
-    if net.batchable() && runs as usize >= LANES && compiled.horizon > 0 {
-        let reps = in_batches(
-            u64::from(runs),
-            progress,
-            |bs, first| run_batch(net, bs, compiled.horizon, seed, first),
-            net,
-        );
+    if net.batchable() && runs as usize >= net.batch_lanes() && compiled.horizon > 0 {
+        let (h, runs) = (compiled.horizon, u64::from(runs));
+        let reps = if net.batch_lanes() == LANES {
+            in_batches::<LANES, _>(runs, progress, |bs, r| run_batch(net, bs, h, seed, r), net)
+        } else {
+            in_batches::<LANES_LARGE, _>(
+                runs,
+                progress,
+                |bs, r| run_batch(net, bs, h, seed, r),
+                net,
+            )
+        };
         return Ok(reduce(net, reps));
     }
     let reps: Vec<ReplicationSummary> = (0..u64::from(runs.max(1)))
@@ -147,20 +152,20 @@ pub fn run(
     Ok(reduce(net, reps))
 }
 
-/// Runs `runs` replications on the lane-batched kernel, `LANES` at a time (bit-identical to
-/// the scalar kernel, tested), and returns one item per replication in replication order. The
-/// last batch runs its surplus lanes on the streams that follow and drops them.
-fn in_batches<T: Send>(
+/// Runs `runs` replications on the lane-batched kernel, `N` at a time (bit-identical to the
+/// scalar kernel, tested), and returns one item per replication in replication order. The last
+/// batch runs its surplus lanes on the streams that follow and drops them.
+fn in_batches<const N: usize, T: Send>(
     runs: u64,
     progress: &(dyn Fn() + Sync),
-    batch: impl Fn(&mut BatchState, u64) -> Vec<T> + Sync,
+    batch: impl Fn(&mut BatchState<N>, u64) -> Vec<T> + Sync,
     net: &chokepoint_sim::Network,
 ) -> Vec<T> {
-    let lanes = LANES as u64;
+    let lanes = N as u64;
     let mut out: Vec<T> = (0..runs.div_ceil(lanes))
         .into_par_iter()
         .map_init(
-            || BatchState::new(net),
+            || BatchState::<N>::new(net),
             |bs, b| {
                 let items = batch(bs, b * lanes);
                 for _ in 0..lanes.min(runs - b * lanes) {
@@ -459,33 +464,32 @@ pub fn run_detailed(
         u64::from(runs.max(1))
     };
     let results: Vec<(ReplicationSummary, Vec<f64>, Vec<f64>)> = if net.batchable()
-        && computed >= LANES as u64
+        && computed >= net.batch_lanes() as u64
         && compiled.horizon > 0
     {
         // k = 0 here (origin tracing is not batchable), so the origin vectors are empty
-        in_batches(
-            computed,
-            progress,
-            |bs, first| {
-                let mut exports = vec![[0.0; LANES]; cells];
-                let mut observe = |t: u32, _: &chokepoint_sim::Network, s: &BatchState| {
-                    let base = usize::from(of_day[t as usize]) * width;
-                    for &(e, m) in &export_edges {
-                        let x = s.shipped(e);
-                        let cell = &mut exports[base + m];
-                        for j in 0..LANES {
-                            cell[j] += x[j];
-                        }
-                    }
-                };
-                let sums = run_batch_observed(net, bs, compiled.horizon, seed, first, &mut observe);
-                sums.into_iter()
-                    .enumerate()
-                    .map(|(j, sum)| (sum, exports.iter().map(|c| c[j]).collect(), Vec::new()))
-                    .collect()
-            },
-            net,
-        )
+        let exports = ExportCells {
+            edges: &export_edges,
+            of_day: &of_day,
+            width,
+            cells,
+        };
+        let h = compiled.horizon;
+        if net.batch_lanes() == LANES {
+            in_batches::<LANES, _>(
+                computed,
+                progress,
+                |bs, r| exports.batch(net, bs, h, seed, r),
+                net,
+            )
+        } else {
+            in_batches::<LANES_LARGE, _>(
+                computed,
+                progress,
+                |bs, r| exports.batch(net, bs, h, seed, r),
+                net,
+            )
+        }
     } else {
         (0..computed)
             .into_par_iter()
@@ -542,6 +546,44 @@ pub fn run_detailed(
         origins: origin_rows(compiled, &origins),
     };
     Ok((reduce(net, reps), series))
+}
+
+/// China's exports by (month, material) cell, accumulated per replication of a batch.
+struct ExportCells<'a> {
+    edges: &'a [(chokepoint_sim::EdgeId, usize)],
+    of_day: &'a [u16],
+    width: usize,
+    cells: usize,
+}
+
+impl ExportCells<'_> {
+    /// Runs one batch and returns, per replication, its summary, its export cells and an empty
+    /// origin vector.
+    fn batch<const N: usize>(
+        &self,
+        net: &chokepoint_sim::Network,
+        bs: &mut BatchState<N>,
+        horizon: u32,
+        seed: u64,
+        first: u64,
+    ) -> Vec<(ReplicationSummary, Vec<f64>, Vec<f64>)> {
+        let mut exports = vec![[0.0; N]; self.cells];
+        let mut observe = |t: u32, _: &chokepoint_sim::Network, s: &BatchState<N>| {
+            let base = usize::from(self.of_day[t as usize]) * self.width;
+            for &(e, m) in self.edges {
+                let x = s.shipped(e);
+                let cell = &mut exports[base + m];
+                for j in 0..N {
+                    cell[j] += x[j];
+                }
+            }
+        };
+        let sums = run_batch_observed(net, bs, horizon, seed, first, &mut observe);
+        sums.into_iter()
+            .enumerate()
+            .map(|(j, sum)| (sum, exports.iter().map(|c| c[j]).collect(), Vec::new()))
+            .collect()
+    }
 }
 
 /// The replication whose total lost output is the median (the lower one for an even count; the

@@ -14,11 +14,11 @@
 
 use std::hint::black_box;
 
-use chokepoint_sim::batch::{BatchState, LANES, run_batch};
+use chokepoint_sim::batch::{BatchState, LANES, LANES_LARGE, run_batch};
 use chokepoint_sim::cases::{
     a1_markov, b_demand, layered, stockpyl_a1, stockpyl_b, stockpyl_c_random,
 };
-use chokepoint_sim::{McConfig, State, monte_carlo, replication_rng, simulate};
+use chokepoint_sim::{McConfig, Network, State, monte_carlo, replication_rng, simulate};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn stockpyl_cases(c: &mut Criterion) {
@@ -27,7 +27,7 @@ fn stockpyl_cases(c: &mut Criterion) {
     g.sample_size(10);
     let periods = 1_000_000u32;
     g.throughput(Throughput::Elements(LANES as u64 * u64::from(periods)));
-    let mut bs = BatchState::new(&a1);
+    let mut bs = BatchState::<LANES>::new(&a1);
     g.bench_function("batched_1e6", |b| {
         b.iter(|| black_box(run_batch(&a1, &mut bs, periods, 1, 0)))
     });
@@ -46,7 +46,7 @@ fn stockpyl_cases(c: &mut Criterion) {
     let mut g = c.benchmark_group("b");
     g.sample_size(10);
     g.throughput(Throughput::Elements(3 * LANES as u64 * u64::from(periods)));
-    let mut bs = BatchState::new(&bnet);
+    let mut bs = BatchState::<LANES>::new(&bnet);
     g.bench_function("batched_1e6", |b| {
         b.iter(|| black_box(run_batch(&bnet, &mut bs, periods, 1, 0)))
     });
@@ -78,6 +78,22 @@ fn stockpyl_cases(c: &mut Criterion) {
     g.finish();
 }
 
+/// One batch of `N` replications on a layered network: about 2e7 lane-periods per iteration,
+/// but at least 40 periods (a shorter horizon is unrealistic and lets the once-per-batch reset
+/// weigh on the DRAM-sized cases).
+fn bench_batch<const N: usize>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    net: &Network,
+    lanes: u64,
+) {
+    let periods = (20_000_000 / (lanes * N as u64)).max(40) as u32;
+    g.throughput(Throughput::Elements(lanes * N as u64 * u64::from(periods)));
+    let mut bs = BatchState::<N>::new(net);
+    g.bench_with_input(BenchmarkId::new("batched", lanes), &periods, |b, &p| {
+        b.iter(|| black_box(run_batch(net, &mut bs, p, 7, 0)))
+    });
+}
+
 fn layered_networks(c: &mut Criterion) {
     let mut g = c.benchmark_group("layered");
     g.sample_size(10);
@@ -85,16 +101,12 @@ fn layered_networks(c: &mut Criterion) {
         let net = layered(lanes / 5, 6, 0).expect("layered");
         let lanes = net.edge_count() as u64;
         if lanes <= 100_000 {
-            // about 2e7 lane-periods per iteration, but at least 40 periods: a shorter horizon
-            // is unrealistic and lets the once-per-batch reset weigh on the DRAM-sized cases
-            let periods = (20_000_000 / (lanes * LANES as u64)).max(40) as u32;
-            g.throughput(Throughput::Elements(
-                lanes * LANES as u64 * u64::from(periods),
-            ));
-            let mut bs = BatchState::new(&net);
-            g.bench_with_input(BenchmarkId::new("batched", lanes), &periods, |b, &p| {
-                b.iter(|| black_box(run_batch(&net, &mut bs, p, 7, 0)))
-            });
+            // one batch of the width Monte Carlo would pick for this network
+            if net.batch_lanes() == LANES {
+                bench_batch::<LANES>(&mut g, &net, lanes);
+            } else {
+                bench_batch::<LANES_LARGE>(&mut g, &net, lanes);
+            }
         }
         let periods = (20_000_000 / lanes).clamp(5, 100_000) as u32;
         g.throughput(Throughput::Elements(lanes * u64::from(periods)));

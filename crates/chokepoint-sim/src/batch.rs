@@ -35,8 +35,10 @@ use crate::state::LicState;
 /// is shared by twice as many replications (instructions per lane-period -17% to -23% on cases
 /// a1, c and layered networks; measured in `docs/benchmarks.md`).
 pub const LANES: usize = 16;
-type L = [f64; LANES];
-const Z: L = [0.0; LANES];
+/// Replications per batch for networks whose batch state would not stay in cache at
+/// [`LANES`] lanes (see [`Network::batch_lanes`]).
+pub const LANES_LARGE: usize = 8;
+type L<const N: usize> = [f64; N];
 
 #[inline(always)]
 fn pmin(a: f64, b: f64) -> f64 {
@@ -49,21 +51,25 @@ fn pmax0(x: f64) -> f64 {
 
 /// Whether any lane has `bit` set.
 #[inline(always)]
-fn any_bit(f: [u8; LANES], bit: u8) -> bool {
-    u128::from_ne_bytes(f) & (u128::from(bit) * 0x0101_0101_0101_0101_0101_0101_0101_0101) != 0
+fn any_bit<const N: usize>(f: [u8; N], bit: u8) -> bool {
+    let mut acc = 0;
+    for x in f {
+        acc |= x;
+    }
+    acc & bit != 0
 }
 
 /// Receipt of one lane (the scalar kernel's `ship_simple` receive, in the same operations).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn receive_lane(
+fn receive_lane<const N: usize>(
     rp: bool,
     j: usize,
-    ready: &L,
-    idi_in: &L,
-    r_in: &L,
-    idi_out: &mut L,
-    r_out: &mut L,
+    ready: &L<N>,
+    idi_in: &L<N>,
+    r_in: &L<N>,
+    idi_out: &mut L<N>,
+    r_out: &mut L<N>,
 ) {
     let is = if rp { 0.0 } else { ready[j] + idi_in[j] };
     idi_out[j] = if rp {
@@ -75,26 +81,36 @@ fn receive_lane(
 }
 
 /// Outputs of [`ship_lane`] for all lanes.
-#[derive(Default)]
-struct ShipOut {
-    bo: L,
-    odi: L,
-    il: L,
-    os: L,
+struct ShipOut<const N: usize> {
+    bo: L<N>,
+    odi: L<N>,
+    il: L<N>,
+    os: L<N>,
+}
+
+impl<const N: usize> Default for ShipOut<N> {
+    fn default() -> Self {
+        ShipOut {
+            bo: [0.0; N],
+            odi: [0.0; N],
+            il: [0.0; N],
+            os: [0.0; N],
+        }
+    }
 }
 
 /// Shipment on a lane of one replication (the scalar kernel's `settle`, same operations).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn ship_lane(
+fn ship_lane<const N: usize>(
     blocked: bool,
     j: usize,
-    io: &L,
-    bo_in: &L,
-    odi_in: &L,
-    il_in: &L,
-    on_hand: &mut L,
-    o: &mut ShipOut,
+    io: &L<N>,
+    bo_in: &L<N>,
+    odi_in: &L<N>,
+    il_in: &L<N>,
+    on_hand: &mut L<N>,
+    o: &mut ShipOut<N>,
 ) {
     let bo_old = bo_in[j];
     let odi_old = odi_in[j];
@@ -122,8 +138,8 @@ fn ship_lane(
 /// when short) and the shipments kept for observers.
 #[derive(Debug, Clone)]
 #[repr(align(64))]
-struct NodeRec {
-    il: L,
+struct NodeRec<const N: usize> {
+    il: L<N>,
     // static
     init_il: f64,
     base: f64,
@@ -148,32 +164,32 @@ struct NodeRec {
 /// External demand at a node (touched for sinks only).
 #[derive(Debug, Clone)]
 #[repr(align(64))]
-struct DemandRec {
-    dem: L,
-    bo_ext: L,
-    dem_sum: L,
-    met_sum: L,
+struct DemandRec<const N: usize> {
+    dem: L<N>,
+    bo_ext: L<N>,
+    dem_sum: L<N>,
+    met_sum: L<N>,
 }
 
 /// Stock-out metrics of a node (touched only in periods when a lane is short).
 #[derive(Debug, Clone)]
 #[repr(align(64))]
-struct ShortRec {
-    shortage: L,
-    stockout_periods: [u32; LANES],
-    first_stockout: [u32; LANES],
+struct ShortRec<const N: usize> {
+    shortage: L<N>,
+    stockout_periods: [u32; N],
+    first_stockout: [u32; N],
 }
 
 /// Lane state of an edge plus its static data (see [`NodeRec`]).
 #[derive(Debug, Clone)]
 #[repr(align(64))]
-struct EdgeRec {
-    oo: L,
-    idi: L,
-    odi: L,
-    bo: L,
-    oq: L,
-    flags: [u8; LANES],
+struct EdgeRec<const N: usize> {
+    oo: L<N>,
+    idi: L<N>,
+    odi: L<N>,
+    bo: L<N>,
+    oq: L<N>,
+    flags: [u8; N],
     /// Physical index of logical slot 0 / `lead` of the pipeline ring, shared by the lanes.
     pout: u32,
     pin: u32,
@@ -189,8 +205,8 @@ struct EdgeRec {
 /// An input slot: raw material on hand per lane, and its static data.
 #[derive(Debug, Clone)]
 #[repr(align(64))]
-struct SlotRec {
-    rm: L,
+struct SlotRec<const N: usize> {
+    rm: L<N>,
     bom: f64,
     h: f64,
     /// Range in `Network::slot_edges`.
@@ -211,30 +227,30 @@ struct ProcRec {
 /// Per-batch state: one record per node, edge, slot and process (lane state next to the static
 /// data read with it), and the pipeline slots.
 #[derive(Debug, Clone)]
-pub struct BatchState {
-    nodes: Vec<NodeRec>,
-    demand: Vec<DemandRec>,
-    short: Vec<ShortRec>,
-    edges: Vec<EdgeRec>,
+pub struct BatchState<const N: usize> {
+    nodes: Vec<NodeRec<N>>,
+    demand: Vec<DemandRec<N>>,
+    short: Vec<ShortRec<N>>,
+    edges: Vec<EdgeRec<N>>,
     /// Per edge: shipments of the last period, stored only for observers that read them.
-    os: Vec<L>,
-    slots: Vec<SlotRec>,
+    os: Vec<L<N>>,
+    slots: Vec<SlotRec<N>>,
     procs: Vec<ProcRec>,
     /// Pipeline rings (see [`crate::State`]'s `pipe`); each edge's heads are in its record.
-    pipe: Vec<L>,
-    dstate: Vec<[bool; LANES]>,
-    episode: Vec<[(u32, u32); LANES]>,
-    lic: Vec<[LicState; LANES]>,
-    sp_budget: Vec<L>,
-    sp_released: Vec<L>,
-    cost_total: L,
+    pipe: Vec<L<N>>,
+    dstate: Vec<[bool; N]>,
+    episode: Vec<[(u32, u32); N]>,
+    lic: Vec<[LicState; N]>,
+    sp_budget: Vec<L<N>>,
+    sp_released: Vec<L<N>>,
+    cost_total: L<N>,
     /// Whether shipments are stored per edge for an observer ([`BatchState::shipped`]).
     record_shipped: bool,
     /// Edges from external suppliers (advanced apart from the cost pass).
     external_edges: Vec<u32>,
 }
 
-impl BatchState {
+impl<const N: usize> BatchState<N> {
     /// Allocates batch state for `net`.
     pub fn new(net: &Network) -> Self {
         let nn = net.node_count();
@@ -246,7 +262,7 @@ impl BatchState {
                 let leader = net.mem_nodes[net.mem_start[q] as usize] as usize == n;
                 let claims = (net.claim_start[n], net.claim_start[n + 1]);
                 NodeRec {
-                    il: Z,
+                    il: [0.0; N],
                     init_il: net.init_il[n],
                     base: net.base[n],
                     yield_: net.node_yield[n],
@@ -273,12 +289,12 @@ impl BatchState {
             .collect();
         let edges = (0..ne)
             .map(|e| EdgeRec {
-                oo: Z,
-                idi: Z,
-                odi: Z,
-                bo: Z,
-                oq: Z,
-                flags: [0; LANES],
+                oo: [0.0; N],
+                idi: [0.0; N],
+                odi: [0.0; N],
+                bo: [0.0; N],
+                oq: [0.0; N],
+                flags: [0; N],
                 pout: net.e_pipe[e],
                 pin: net.e_pipe[e] + net.e_lead[e],
                 from: net.e_from[e],
@@ -293,7 +309,7 @@ impl BatchState {
             .map(|sl| {
                 let (a, b) = (net.slot_edge_start[sl], net.slot_edge_start[sl + 1]);
                 SlotRec {
-                    rm: Z,
+                    rm: [0.0; N],
                     bom: net.slot_bom[sl],
                     h: net.slot_h[sl],
                     edges: (a, b),
@@ -314,32 +330,32 @@ impl BatchState {
             nodes,
             demand: vec![
                 DemandRec {
-                    dem: Z,
-                    bo_ext: Z,
-                    dem_sum: Z,
-                    met_sum: Z,
+                    dem: [0.0; N],
+                    bo_ext: [0.0; N],
+                    dem_sum: [0.0; N],
+                    met_sum: [0.0; N],
                 };
                 nn
             ],
             short: vec![
                 ShortRec {
-                    shortage: Z,
-                    stockout_periods: [0; LANES],
-                    first_stockout: [NONE; LANES],
+                    shortage: [0.0; N],
+                    stockout_periods: [0; N],
+                    first_stockout: [NONE; N],
                 };
                 nn
             ],
             edges,
-            os: vec![Z; ne],
+            os: vec![[0.0; N]; ne],
             slots,
             procs,
-            pipe: vec![Z; net.pipe_len],
-            dstate: vec![[false; LANES]; net.disruptions.len()],
-            episode: vec![[(u32::MAX, u32::MAX); LANES]; net.disruptions.len()],
-            lic: vec![[LicState::default(); LANES]; net.licences.len()],
-            sp_budget: vec![Z; net.stockpiles.len()],
-            sp_released: vec![Z; net.stockpiles.len()],
-            cost_total: Z,
+            pipe: vec![[0.0; N]; net.pipe_len],
+            dstate: vec![[false; N]; net.disruptions.len()],
+            episode: vec![[(u32::MAX, u32::MAX); N]; net.disruptions.len()],
+            lic: vec![[LicState::default(); N]; net.licences.len()],
+            sp_budget: vec![[0.0; N]; net.stockpiles.len()],
+            sp_released: vec![[0.0; N]; net.stockpiles.len()],
+            cost_total: [0.0; N],
             record_shipped: false,
             external_edges: (0..ne as u32)
                 .filter(|&e| net.e_from[e as usize] == NONE)
@@ -347,33 +363,33 @@ impl BatchState {
         }
     }
 
-    fn reset(&mut self, net: &Network, rngs: &mut [ChaCha8Rng; LANES]) {
+    fn reset(&mut self, net: &Network, rngs: &mut [ChaCha8Rng; N]) {
         for nd in &mut self.nodes {
-            nd.il = [nd.init_il; LANES];
+            nd.il = [nd.init_il; N];
         }
         for d in &mut self.demand {
-            d.dem = Z;
-            d.bo_ext = Z;
-            d.dem_sum = Z;
-            d.met_sum = Z;
+            d.dem = [0.0; N];
+            d.bo_ext = [0.0; N];
+            d.dem_sum = [0.0; N];
+            d.met_sum = [0.0; N];
         }
         for sh in &mut self.short {
-            sh.shortage = Z;
-            sh.stockout_periods = [0; LANES];
-            sh.first_stockout = [NONE; LANES];
+            sh.shortage = [0.0; N];
+            sh.stockout_periods = [0; N];
+            sh.first_stockout = [NONE; N];
         }
         for ed in &mut self.edges {
-            ed.oo = Z;
-            ed.idi = Z;
-            ed.odi = Z;
-            ed.bo = Z;
-            ed.oq = Z;
-            ed.flags = [0; LANES];
+            ed.oo = [0.0; N];
+            ed.idi = [0.0; N];
+            ed.odi = [0.0; N];
+            ed.bo = [0.0; N];
+            ed.oq = [0.0; N];
+            ed.flags = [0; N];
             ed.pout = ed.pipe0;
             ed.pin = ed.pipe0 + ed.lead;
         }
         for sl in &mut self.slots {
-            sl.rm = Z;
+            sl.rm = [0.0; N];
         }
         for v in [
             &mut self.pipe,
@@ -381,11 +397,11 @@ impl BatchState {
             &mut self.sp_budget,
             &mut self.sp_released,
         ] {
-            v.fill(Z);
+            v.fill([0.0; N]);
         }
-        self.dstate.fill([false; LANES]);
-        self.lic.fill([LicState::default(); LANES]);
-        self.cost_total = Z;
+        self.dstate.fill([false; N]);
+        self.lic.fill([LicState::default(); N]);
+        self.cost_total = [0.0; N];
         // same draw order as State::reset, per lane
         for (j, rng) in rngs.iter_mut().enumerate() {
             for (i, d) in net.disruptions.iter().enumerate() {
@@ -409,15 +425,15 @@ impl BatchState {
 
     /// Amount shipped on a lane in the last period, per replication of the batch (the scalar
     /// [`crate::State::shipped`]).
-    pub fn shipped(&self, e: EdgeId) -> &[f64; LANES] {
+    pub fn shipped(&self, e: EdgeId) -> &[f64; N] {
         &self.os[e.0 as usize]
     }
 }
 
 /// Receives the batch state at the end of every period (the batched [`crate::Observer`]).
-pub trait BatchObserver {
+pub trait BatchObserver<const N: usize> {
     /// Called after period `t` is complete.
-    fn period_end(&mut self, t: u32, net: &Network, state: &BatchState);
+    fn period_end(&mut self, t: u32, net: &Network, state: &BatchState<N>);
     /// Whether the observer reads [`BatchState::shipped`] (the kernel skips storing
     /// shipments otherwise).
     fn reads_shipments(&self) -> bool {
@@ -426,17 +442,17 @@ pub trait BatchObserver {
 }
 
 /// The no-op observer.
-impl BatchObserver for () {
+impl<const N: usize> BatchObserver<N> for () {
     #[inline(always)]
-    fn period_end(&mut self, _: u32, _: &Network, _: &BatchState) {}
+    fn period_end(&mut self, _: u32, _: &Network, _: &BatchState<N>) {}
     fn reads_shipments(&self) -> bool {
         false
     }
 }
 
-impl<F: FnMut(u32, &Network, &BatchState)> BatchObserver for F {
+impl<const N: usize, F: FnMut(u32, &Network, &BatchState<N>)> BatchObserver<N> for F {
     #[inline(always)]
-    fn period_end(&mut self, t: u32, net: &Network, state: &BatchState) {
+    fn period_end(&mut self, t: u32, net: &Network, state: &BatchState<N>) {
         self(t, net, state)
     }
 }
@@ -447,14 +463,31 @@ impl Network {
     pub fn batchable(&self) -> bool {
         self.k_origin == 0
     }
+
+    /// Replications per batch for this network: [`LANES`], or [`LANES_LARGE`] when a batch of
+    /// [`LANES`] would hold more than 4 MiB of lane state. Sixteen lanes share the per-entity
+    /// overhead best, but on the synthetic layered networks a 16-lane batch of 10^4 lanes
+    /// (about 13 MiB) ran slower than an 8-lane one; the choice changes no result, since lanes
+    /// are independent.
+    pub fn batch_lanes(&self) -> usize {
+        // f64 lane values per replication: node level, demand side (4) and metrics (1) per
+        // node, five per edge, one per input slot and per pipeline slot
+        let words =
+            6 * self.node_count() + 5 * self.e_from.len() + self.slot_bom.len() + self.pipe_len;
+        if words * 8 * LANES <= 4 << 20 {
+            LANES
+        } else {
+            LANES_LARGE
+        }
+    }
 }
 
 /// Runs replications `first_rep .. first_rep + LANES` of `seed` for `horizon` periods and
 /// returns their summaries (bit-identical to the scalar kernel's). The network must be
 /// [`Network::batchable`] and `horizon >= 1` (checked by the caller).
-pub fn run_batch(
+pub fn run_batch<const N: usize>(
     net: &Network,
-    bs: &mut BatchState,
+    bs: &mut BatchState<N>,
     horizon: u32,
     seed: u64,
     first_rep: u64,
@@ -463,15 +496,15 @@ pub fn run_batch(
 }
 
 /// [`run_batch`] with an observer called after every period.
-pub fn run_batch_observed<O: BatchObserver + ?Sized>(
+pub fn run_batch_observed<O: BatchObserver<N> + ?Sized, const N: usize>(
     net: &Network,
-    bs: &mut BatchState,
+    bs: &mut BatchState<N>,
     horizon: u32,
     seed: u64,
     first_rep: u64,
     obs: &mut O,
 ) -> Vec<ReplicationSummary> {
-    let mut rngs: [ChaCha8Rng; LANES] =
+    let mut rngs: [ChaCha8Rng; N] =
         std::array::from_fn(|j| replication_rng(seed, first_rep + j as u64));
     bs.reset(net, &mut rngs);
     bs.record_shipped = obs.reads_shipments();
@@ -479,7 +512,7 @@ pub fn run_batch_observed<O: BatchObserver + ?Sized>(
         step(net, bs, t, &mut rngs);
         obs.period_end(t, net, bs);
     }
-    (0..LANES)
+    (0..N)
         .map(|j| ReplicationSummary {
             cost: bs.cost_total[j],
             fill_rate: net
@@ -514,17 +547,17 @@ pub fn run_batch_observed<O: BatchObserver + ?Sized>(
         .collect()
 }
 
-fn step<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R; LANES]) {
+fn step<R: Rng, const N: usize>(net: &Network, st: &mut BatchState<N>, t: u32, rngs: &mut [R; N]) {
     disruptions(net, st, t, rngs);
     // 2. demand: the scalar kernel draws all disruptions, then all demands, per replication;
     // lanes have independent streams so lane-by-lane order is equivalent.
     for (n, d) in &net.demands {
         let x = &mut st.demand[*n as usize].dem;
         match d {
-            Demand::Constant(c) => *x = [*c; LANES],
-            Demand::Series(v) => *x = [v[t as usize % v.len()]; LANES],
+            Demand::Constant(c) => *x = [*c; N],
+            Demand::Series(v) => *x = [v[t as usize % v.len()]; N],
             Demand::Random(dist) => {
-                for j in 0..LANES {
+                for j in 0..N {
                     x[j] = dist.sample(&mut rngs[j]);
                 }
             }
@@ -533,7 +566,7 @@ fn step<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R; LANES
     if net.has_stockpiles {
         for (i, sp) in net.stockpiles.iter().enumerate() {
             let il = &st.nodes[sp.node as usize].il;
-            for j in 0..LANES {
+            for j in 0..N {
                 st.sp_budget[i][j] = sp.rate.min(il[j].max(0.0));
             }
         }
@@ -561,8 +594,8 @@ fn step<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R; LANES
             let n = n as usize;
             let nd = &mut st.nodes[n];
             let y = nd.yield_;
-            let mut on_hand = Z;
-            for j in 0..LANES {
+            let mut on_hand = [0.0; N];
+            for j in 0..N {
                 // y = 1 for a simple process: make * 1.0 is make, as the scalar simple path
                 // computes it
                 let made = make[j] * y;
@@ -582,18 +615,23 @@ fn step<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R; LANES
 
 /// Phase 1, disruption states, per lane in declaration order, as the scalar kernel.
 #[inline(always)]
-fn disruptions<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R; LANES]) {
+fn disruptions<R: Rng, const N: usize>(
+    net: &Network,
+    st: &mut BatchState<N>,
+    t: u32,
+    rngs: &mut [R; N],
+) {
     if net.disruptions.is_empty() {
         return;
     }
     for &e in &net.disrupted_edges {
-        st.edges[e as usize].flags = [0; LANES];
+        st.edges[e as usize].flags = [0; N];
     }
     for (i, d) in net.disruptions.iter().enumerate() {
-        let mut active = [false; LANES];
+        let mut active = [false; N];
         match &d.process {
             CProcess::Markov { alpha, beta } => {
-                for j in 0..LANES {
+                for j in 0..N {
                     let u: f64 = rngs[j].random();
                     active[j] = if st.dstate[i][j] {
                         u <= 1.0 - beta
@@ -602,10 +640,10 @@ fn disruptions<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R
                     };
                 }
             }
-            CProcess::Series(v) => active = [v[t as usize % v.len()]; LANES],
-            CProcess::Scheduled(w) => active = [w.iter().any(|&(a, b)| t >= a && t < b); LANES],
+            CProcess::Series(v) => active = [v[t as usize % v.len()]; N],
+            CProcess::Scheduled(w) => active = [w.iter().any(|&(a, b)| t >= a && t < b); N],
             CProcess::Episode { .. } => {
-                for j in 0..LANES {
+                for j in 0..N {
                     let (a, b) = st.episode[i][j];
                     active[j] = t >= a && t < b;
                 }
@@ -614,7 +652,7 @@ fn disruptions<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R
         st.dstate[i] = active;
         for &e in &d.edges {
             let f = &mut st.edges[e as usize].flags;
-            for j in 0..LANES {
+            for j in 0..N {
                 f[j] |= if active[j] { d.bit } else { 0 };
             }
         }
@@ -622,7 +660,7 @@ fn disruptions<R: Rng>(net: &Network, st: &mut BatchState, t: u32, rngs: &mut [R
 }
 
 #[inline(always)]
-fn cap_at(net: &Network, pr: ProcRec, q: usize, t: u32, x: &mut L) {
+fn cap_at<const N: usize>(net: &Network, pr: ProcRec, q: usize, t: u32, x: &mut L<N>) {
     if pr.capped {
         let c = net.cap[q].at(t);
         for v in x {
@@ -633,20 +671,30 @@ fn cap_at(net: &Network, pr: ProcRec, q: usize, t: u32, x: &mut L) {
 
 /// Order step of a simple process (the scalar `order_simple`).
 #[inline(always)]
-fn order_simple(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u32) {
+fn order_simple<const N: usize>(
+    net: &Network,
+    st: &mut BatchState<N>,
+    pr: ProcRec,
+    q: usize,
+    t: u32,
+) {
     let (s0, s1) = (pr.slots.0 as usize, pr.slots.1 as usize);
-    let mut pipeline = if s0 == s1 { Z } else { [f64::INFINITY; LANES] };
+    let mut pipeline = if s0 == s1 {
+        [0.0; N]
+    } else {
+        [f64::INFINITY; N]
+    };
     for slot in &st.slots[s0..s1] {
         let ed = &st.edges[net.slot_edges[slot.edges.0 as usize] as usize];
-        for j in 0..LANES {
+        for j in 0..N {
             pipeline[j] = pmin(pipeline[j], slot.rm[j] + (ed.oo[j] + ed.idi[j]));
         }
     }
     let n = net.mem_nodes[pr.members.0 as usize] as usize;
     let d = node_orders(net, st, n);
     let nd = &st.nodes[n];
-    let mut act = Z;
-    for j in 0..LANES {
+    let mut act = [0.0; N];
+    for j in 0..N {
         act[j] = pmax0(nd.base - ((nd.il[j] + pipeline[j]) - d[j]));
     }
     cap_at(net, pr, q, t, &mut act);
@@ -654,18 +702,18 @@ fn order_simple(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u3
         let e = net.slot_edges[st.slots[sl].edges.0 as usize] as usize;
         let ed = &mut st.edges[e];
         let mut x = act;
-        for j in 0..LANES {
+        for j in 0..N {
             if ed.flags[j] & BIT_OP != 0 {
                 x[j] = 0.0;
             }
         }
         ed.oq = x;
-        for j in 0..LANES {
+        for j in 0..N {
             ed.oo[j] += x[j];
         }
         if ed.from == NONE {
             let p = &mut st.pipe[ed.pin as usize];
-            for j in 0..LANES {
+            for j in 0..N {
                 p[j] += x[j];
             }
         }
@@ -674,18 +722,18 @@ fn order_simple(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u3
 
 /// Orders placed on a node this period: its lanes' orders plus its external demand.
 #[inline(always)]
-fn node_orders(net: &Network, st: &BatchState, n: usize) -> L {
+fn node_orders<const N: usize>(net: &Network, st: &BatchState<N>, n: usize) -> L<N> {
     let nd = &st.nodes[n];
-    let mut d = Z;
+    let mut d = [0.0; N];
     for &e in &net.out_edges[nd.out.0 as usize..nd.out.1 as usize] {
         let oq = &st.edges[e as usize].oq;
-        for j in 0..LANES {
+        for j in 0..N {
             d[j] += oq[j];
         }
     }
     if nd.has_demand {
         let dem = &st.demand[n].dem;
-        for j in 0..LANES {
+        for j in 0..N {
             d[j] += dem[j];
         }
     }
@@ -694,27 +742,37 @@ fn node_orders(net: &Network, st: &BatchState, n: usize) -> L {
 
 /// Order step of a general process (co-products, BOMs, multi-supplier slots, stockpile lanes):
 /// the scalar kernel's general path, lane by lane.
-fn order_general(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u32) {
+fn order_general<const N: usize>(
+    net: &Network,
+    st: &mut BatchState<N>,
+    pr: ProcRec,
+    q: usize,
+    t: u32,
+) {
     let (s0, s1) = (pr.slots.0 as usize, pr.slots.1 as usize);
-    let mut pipeline = if s0 == s1 { Z } else { [f64::INFINITY; LANES] };
+    let mut pipeline = if s0 == s1 {
+        [0.0; N]
+    } else {
+        [f64::INFINITY; N]
+    };
     for slot in &st.slots[s0..s1] {
         let mut x = slot.rm;
         for &e in &net.slot_edges[slot.edges.0 as usize..slot.edges.1 as usize] {
             let ed = &st.edges[e as usize];
-            for j in 0..LANES {
+            for j in 0..N {
                 x[j] += ed.oo[j] + ed.idi[j];
             }
         }
-        for j in 0..LANES {
+        for j in 0..N {
             pipeline[j] = pmin(pipeline[j], x[j] / slot.bom);
         }
     }
-    let mut act = Z;
+    let mut act = [0.0; N];
     for &n in &net.mem_nodes[pr.members.0 as usize..pr.members.1 as usize] {
         let n = n as usize;
         let d = node_orders(net, st, n);
         let nd = &st.nodes[n];
-        for j in 0..LANES {
+        for j in 0..N {
             let ip = nd.il[j] + nd.yield_ * pipeline[j];
             let a = pmax0(nd.base - (ip - d[j])) / nd.yield_;
             if a > act[j] {
@@ -725,8 +783,8 @@ fn order_general(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u
     cap_at(net, pr, q, t, &mut act);
     for sl in s0..s1 {
         let (bom, (ea, eb)) = (st.slots[sl].bom, st.slots[sl].edges);
-        let mut qty = Z;
-        for j in 0..LANES {
+        let mut qty = [0.0; N];
+        for j in 0..N {
             qty[j] = act[j] * bom;
         }
         let edges = &net.slot_edges[ea as usize..eb as usize];
@@ -740,7 +798,7 @@ fn order_general(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u
                 }
                 let spi = spi as usize;
                 let sp = &net.stockpiles[spi];
-                for j in 0..LANES {
+                for j in 0..N {
                     let mut x = 0.0;
                     if t >= sp.release_from {
                         x = qty[j].min(st.sp_budget[spi][j]);
@@ -772,8 +830,8 @@ fn order_general(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u
             if net.has_stockpiles && ed.stockpile != NONE {
                 continue;
             }
-            let mut x = Z;
-            for j in 0..LANES {
+            let mut x = [0.0; N];
+            for j in 0..N {
                 x[j] = if ed.flags[j] & BIT_OP != 0 {
                     0.0
                 } else {
@@ -781,13 +839,13 @@ fn order_general(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u
                 };
             }
             ed.oq = x;
-            for j in 0..LANES {
+            for j in 0..N {
                 ed.oo[j] += x[j];
             }
             if ed.from == NONE {
                 // external supplier: never short, ships at once
                 let p = &mut st.pipe[ed.pin as usize];
-                for j in 0..LANES {
+                for j in 0..N {
                     p[j] += x[j];
                 }
             }
@@ -797,21 +855,21 @@ fn order_general(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u
 
 /// Receipt of edge `ed` into slot `slot` (the scalar receive, same operations).
 #[inline(always)]
-fn receive_edge(pipe: &mut [L], ed: &mut EdgeRec, slot: &mut SlotRec) {
+fn receive_edge<const N: usize>(pipe: &mut [L<N>], ed: &mut EdgeRec<N>, slot: &mut SlotRec<N>) {
     let p0 = &mut pipe[ed.pout as usize];
     let ready = *p0;
-    *p0 = Z;
+    *p0 = [0.0; N];
     let f = ed.flags;
     let (idi_in, r_in, oo_in) = (ed.idi, slot.rm, ed.oo);
-    let (mut idi_out, mut r_out, mut oo_out) = (Z, Z, Z);
+    let (mut idi_out, mut r_out, mut oo_out) = ([0.0; N], [0.0; N], [0.0; N]);
     if any_bit(f, BIT_RP) {
-        for j in 0..LANES {
+        for j in 0..N {
             let rp = f[j] & BIT_RP != 0;
             receive_lane(rp, j, &ready, &idi_in, &r_in, &mut idi_out, &mut r_out);
             oo_out[j] = oo_in[j] - ready[j];
         }
     } else {
-        for j in 0..LANES {
+        for j in 0..N {
             receive_lane(false, j, &ready, &idi_in, &r_in, &mut idi_out, &mut r_out);
             oo_out[j] = oo_in[j] - ready[j];
         }
@@ -824,19 +882,29 @@ fn receive_edge(pipe: &mut [L], ed: &mut EdgeRec, slot: &mut SlotRec) {
 /// Receipt and production of a simple process; returns the activity (the scalar
 /// `ship_simple` up to the shipment).
 #[inline(always)]
-fn receive_simple(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u32) -> L {
+fn receive_simple<const N: usize>(
+    net: &Network,
+    st: &mut BatchState<N>,
+    pr: ProcRec,
+    q: usize,
+    t: u32,
+) -> L<N> {
     let (s0, s1) = (pr.slots.0 as usize, pr.slots.1 as usize);
-    let mut make = if s0 == s1 { Z } else { [f64::INFINITY; LANES] };
+    let mut make = if s0 == s1 {
+        [0.0; N]
+    } else {
+        [f64::INFINITY; N]
+    };
     for slot in &mut st.slots[s0..s1] {
         let e = net.slot_edges[slot.edges.0 as usize] as usize;
         receive_edge(&mut st.pipe, &mut st.edges[e], slot);
-        for j in 0..LANES {
+        for j in 0..N {
             make[j] = pmin(make[j], pmax0(slot.rm[j]));
         }
     }
     cap_at(net, pr, q, t, &mut make);
     for slot in &mut st.slots[s0..s1] {
-        for j in 0..LANES {
+        for j in 0..N {
             slot.rm[j] -= make[j];
         }
     }
@@ -844,7 +912,13 @@ fn receive_simple(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: 
 }
 
 /// Receipt and production of a general process; returns the activity.
-fn receive_general(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t: u32) -> L {
+fn receive_general<const N: usize>(
+    net: &Network,
+    st: &mut BatchState<N>,
+    pr: ProcRec,
+    q: usize,
+    t: u32,
+) -> L<N> {
     let (s0, s1) = (pr.slots.0 as usize, pr.slots.1 as usize);
     for slot in &mut st.slots[s0..s1] {
         for &e in &net.slot_edges[slot.edges.0 as usize..slot.edges.1 as usize] {
@@ -852,15 +926,19 @@ fn receive_general(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t:
         }
     }
     // the binding input (and capacity) limits activity
-    let mut make = if s0 == s1 { Z } else { [f64::INFINITY; LANES] };
+    let mut make = if s0 == s1 {
+        [0.0; N]
+    } else {
+        [f64::INFINITY; N]
+    };
     for slot in &st.slots[s0..s1] {
-        for j in 0..LANES {
+        for j in 0..N {
             make[j] = pmin(make[j], pmax0(slot.rm[j]) / slot.bom);
         }
     }
     cap_at(net, pr, q, t, &mut make);
     for slot in &mut st.slots[s0..s1] {
-        for j in 0..LANES {
+        for j in 0..N {
             slot.rm[j] -= make[j] * slot.bom;
         }
     }
@@ -870,15 +948,15 @@ fn receive_general(net: &Network, st: &mut BatchState, pr: ProcRec, q: usize, t:
 /// Shipment of a node that rations in order, has no licensed lane and is not a stockpile:
 /// branch-free over the lanes.
 #[inline(always)]
-fn ship_plain(net: &Network, st: &mut BatchState, n: usize, mut on_hand: L) {
+fn ship_plain<const N: usize>(net: &Network, st: &mut BatchState<N>, n: usize, mut on_hand: L<N>) {
     let record = st.record_shipped;
     let nd = &mut st.nodes[n];
     for &c in &net.claims[nd.claims.0 as usize..nd.claims.1 as usize] {
         if c == NONE {
             let dr = &mut st.demand[n];
             let (bo_in, dem, il_in) = (dr.bo_ext, dr.dem, nd.il);
-            let (mut bo_out, mut il_out) = (Z, Z);
-            for j in 0..LANES {
+            let (mut bo_out, mut il_out) = ([0.0; N], [0.0; N]);
+            for j in 0..N {
                 let ready = pmin(on_hand[j], bo_in[j] + dem[j]);
                 on_hand[j] -= settle_external_lane(
                     ready,
@@ -902,7 +980,7 @@ fn ship_plain(net: &Network, st: &mut BatchState, n: usize, mut on_hand: L) {
             let (bo_in, odi_in, il_in) = (ed.bo, ed.odi, nd.il);
             let mut o = ShipOut::default();
             if any_bit(f, BIT_SP) {
-                for j in 0..LANES {
+                for j in 0..N {
                     let blocked = f[j] & BIT_SP != 0;
                     ship_lane(
                         blocked,
@@ -916,7 +994,7 @@ fn ship_plain(net: &Network, st: &mut BatchState, n: usize, mut on_hand: L) {
                     );
                 }
             } else {
-                for j in 0..LANES {
+                for j in 0..N {
                     ship_lane(false, j, &io, &bo_in, &odi_in, &il_in, &mut on_hand, &mut o);
                 }
             }
@@ -927,7 +1005,7 @@ fn ship_plain(net: &Network, st: &mut BatchState, n: usize, mut on_hand: L) {
                 st.os[c as usize] = o.os;
             }
             let pl = &mut st.pipe[ed.pin as usize];
-            for j in 0..LANES {
+            for j in 0..N {
                 pl[j] += o.os[j];
             }
         }
@@ -961,7 +1039,7 @@ fn settle_external_lane(
 
 /// A claim's current size in one lane: backorders plus this period's order.
 #[inline(always)]
-fn claim_lane(st: &BatchState, n: usize, c: u32, j: usize) -> f64 {
+fn claim_lane<const N: usize>(st: &BatchState<N>, n: usize, c: u32, j: usize) -> f64 {
     if c == NONE {
         let dr = &st.demand[n];
         dr.bo_ext[j] + dr.dem[j]
@@ -972,24 +1050,24 @@ fn claim_lane(st: &BatchState, n: usize, c: u32, j: usize) -> f64 {
 }
 
 /// Shipment of any node under its rationing rule (the scalar `ship_node`), lane by lane.
-fn ship_general<R: Rng>(
+fn ship_general<R: Rng, const N: usize>(
     net: &Network,
-    st: &mut BatchState,
+    st: &mut BatchState<N>,
     n: usize,
-    mut on_hand: L,
+    mut on_hand: L<N>,
     t: u32,
-    rngs: &mut [R; LANES],
+    rngs: &mut [R; N],
 ) {
     let (c0, c1) = (st.nodes[n].claims.0 as usize, st.nodes[n].claims.1 as usize);
     if st.nodes[n].in_order {
         for ci in c0..c1 {
             let c = net.claims[ci];
-            let mut ready = Z;
-            for j in 0..LANES {
+            let mut ready = [0.0; N];
+            for j in 0..N {
                 ready[j] = pmin(on_hand[j], claim_lane(st, n, c, j));
             }
             let used = settle(net, st, n, c, &ready, t, rngs);
-            for j in 0..LANES {
+            for j in 0..N {
                 on_hand[j] -= used[j];
             }
         }
@@ -998,15 +1076,15 @@ fn ship_general<R: Rng>(
         while ci < c1 {
             let class = net.claim_class[ci];
             let mut cj = ci;
-            let mut total = Z;
+            let mut total = [0.0; N];
             while cj < c1 && net.claim_class[cj] == class {
-                for j in 0..LANES {
+                for j in 0..N {
                     total[j] += claim_lane(st, n, net.claims[cj], j);
                 }
                 cj += 1;
             }
-            let mut f = Z;
-            for j in 0..LANES {
+            let mut f = [0.0; N];
+            for j in 0..N {
                 f[j] = if total[j] <= on_hand[j] {
                     1.0
                 } else {
@@ -1015,13 +1093,13 @@ fn ship_general<R: Rng>(
             }
             for ck in ci..cj {
                 let c = net.claims[ck];
-                let mut ready = Z;
-                for j in 0..LANES {
+                let mut ready = [0.0; N];
+                for j in 0..N {
                     let claim = claim_lane(st, n, c, j);
                     ready[j] = if f[j] >= 1.0 { claim } else { claim * f[j] };
                 }
                 let used = settle(net, st, n, c, &ready, t, rngs);
-                for j in 0..LANES {
+                for j in 0..N {
                     on_hand[j] = (on_hand[j] - used[j]).max(0.0);
                 }
             }
@@ -1032,22 +1110,22 @@ fn ship_general<R: Rng>(
 
 /// The scalar `settle` for one claim in every lane; returns the on-hand consumed per lane.
 #[inline(always)]
-fn settle<R: Rng>(
+fn settle<R: Rng, const N: usize>(
     net: &Network,
-    st: &mut BatchState,
+    st: &mut BatchState<N>,
     n: usize,
     c: u32,
-    ready: &L,
+    ready: &L<N>,
     t: u32,
-    rngs: &mut [R; LANES],
-) -> L {
-    let mut used = Z;
+    rngs: &mut [R; N],
+) -> L<N> {
+    let mut used = [0.0; N];
     let nd = &mut st.nodes[n];
     if c == NONE {
         let dr = &mut st.demand[n];
         let (bo_in, dem, il_in) = (dr.bo_ext, dr.dem, nd.il);
-        let (mut bo_out, mut il_out) = (Z, Z);
-        for j in 0..LANES {
+        let (mut bo_out, mut il_out) = ([0.0; N], [0.0; N]);
+        for j in 0..N {
             used[j] = settle_external_lane(
                 ready[j],
                 bo_in[j],
@@ -1064,22 +1142,22 @@ fn settle<R: Rng>(
         return used;
     }
     let ed = &mut st.edges[c as usize];
-    let mut blocked = [false; LANES];
-    for j in 0..LANES {
+    let mut blocked = [false; N];
+    for j in 0..N {
         blocked[j] = ed.flags[j] & BIT_SP != 0;
     }
     if net.has_licences && ed.licence != NONE {
         let key = ed.licence as usize;
         let l = &net.licences[key];
-        for j in 0..LANES {
+        for j in 0..N {
             if !blocked[j] && ready[j] + ed.odi[j] > 0.0 {
                 blocked[j] = !licence_ok(l, &mut st.lic[key][j], t, &mut rngs[j]);
             }
         }
     }
     let p = &mut st.pipe[ed.pin as usize];
-    let mut os_v = Z;
-    for j in 0..LANES {
+    let mut os_v = [0.0; N];
+    for j in 0..N {
         let (io, bo_old, odi_old) = (ed.oq[j], ed.bo[j], ed.odi[j]);
         let (os, odi_new, bo_to_di, nd_to_di);
         if blocked[j] {
@@ -1108,7 +1186,7 @@ fn settle<R: Rng>(
     }
     if net.has_stockpiles && nd.stockpile != NONE {
         let r = &mut st.sp_released[nd.stockpile as usize];
-        for j in 0..LANES {
+        for j in 0..N {
             r[j] += os_v[j];
         }
     }
@@ -1119,18 +1197,18 @@ fn settle<R: Rng>(
 /// right after the cost pass has read it (one pass over the edges instead of two; an edge's
 /// pipeline is read by its supplier's costs only, so the order is immaterial).
 #[inline(always)]
-fn costs_and_advance(net: &Network, st: &mut BatchState, t: u32) {
-    let mut period_cost = Z;
+fn costs_and_advance<const N: usize>(net: &Network, st: &mut BatchState<N>, t: u32) {
+    let mut period_cost = [0.0; N];
     for n in 0..st.nodes.len() {
         let nd = &st.nodes[n];
-        let mut odi_sum = Z;
-        let mut transit = Z;
+        let mut odi_sum = [0.0; N];
+        let mut transit = [0.0; N];
         // The pipeline sum only feeds the in-transit cost: skipped when its rate is zero, as
         // in the scalar kernel.
         let count_transit = nd.h_it != 0.0;
         for &e in &net.out_edges[nd.out.0 as usize..nd.out.1 as usize] {
             let ed = &mut st.edges[e as usize];
-            for j in 0..LANES {
+            for j in 0..N {
                 odi_sum[j] += ed.odi[j];
             }
             let o = ed.pipe0 as usize;
@@ -1138,13 +1216,13 @@ fn costs_and_advance(net: &Network, st: &mut BatchState, t: u32) {
             if count_transit {
                 // logical slot order (head to tail), as a shifted pipeline sums
                 let (a, b) = ring.split_at(ed.pout as usize - o);
-                let mut s = Z;
+                let mut s = [0.0; N];
                 for slot in b.iter().chain(a.iter()) {
-                    for j in 0..LANES {
+                    for j in 0..N {
                         s[j] += slot[j];
                     }
                 }
-                for j in 0..LANES {
+                for j in 0..N {
                     transit[j] += s[j];
                 }
             }
@@ -1152,8 +1230,8 @@ fn costs_and_advance(net: &Network, st: &mut BatchState, t: u32) {
             advance_edge(ed, ring);
         }
         let il = nd.il;
-        let mut hold = Z;
-        for j in 0..LANES {
+        let mut hold = [0.0; N];
+        for j in 0..N {
             hold[j] = nd.h * (pmax0(il[j]) + odi_sum[j]);
         }
         for slot in &st.slots[nd.charged_slots.0 as usize..nd.charged_slots.1 as usize] {
@@ -1164,15 +1242,15 @@ fn costs_and_advance(net: &Network, st: &mut BatchState, t: u32) {
             let mut idi = st.edges[edges[0] as usize].idi;
             for &e in &edges[1..] {
                 let x = &st.edges[e as usize].idi;
-                for j in 0..LANES {
+                for j in 0..N {
                     idi[j] += x[j];
                 }
             }
-            for j in 0..LANES {
+            for j in 0..N {
                 hold[j] += slot.h * (slot.rm[j] + idi[j]);
             }
         }
-        for j in 0..LANES {
+        for j in 0..N {
             let total = hold[j] + nd.p * pmax0(-il[j]) + nd.h_it * transit[j];
             period_cost[j] += total;
         }
@@ -1180,7 +1258,7 @@ fn costs_and_advance(net: &Network, st: &mut BatchState, t: u32) {
         // on local copies.
         if il.iter().any(|&x| x < 0.0) {
             let nd = &mut st.short[n];
-            for j in 0..LANES {
+            for j in 0..N {
                 let out = il[j] < 0.0;
                 nd.stockout_periods[j] += u32::from(out);
                 let fs = nd.first_stockout[j];
@@ -1189,7 +1267,7 @@ fn costs_and_advance(net: &Network, st: &mut BatchState, t: u32) {
             }
         }
     }
-    for j in 0..LANES {
+    for j in 0..N {
         st.cost_total[j] += period_cost[j];
     }
     for i in 0..st.external_edges.len() {
@@ -1204,7 +1282,7 @@ fn costs_and_advance(net: &Network, st: &mut BatchState, t: u32) {
 /// becomes the empty last slot). A lane under a transit pause keeps its goods in place, so its
 /// column is rotated back.
 #[inline(always)]
-fn advance_edge(ed: &mut EdgeRec, ring: &mut [L]) {
+fn advance_edge<const N: usize>(ed: &mut EdgeRec<N>, ring: &mut [L<N>]) {
     let l = ed.lead as usize;
     if l == 0 {
         return;
@@ -1214,17 +1292,17 @@ fn advance_edge(ed: &mut EdgeRec, ring: &mut [L]) {
     let r1 = if r0 == l { 0 } else { r0 + 1 };
     if !any_bit(f, BIT_TP) {
         let (x0, x1) = (ring[r0], ring[r1]);
-        let mut m = Z;
-        for j in 0..LANES {
+        let mut m = [0.0; N];
+        for j in 0..N {
             m[j] = x0[j] + x1[j];
         }
         ring[r1] = m;
-        ring[r0] = Z;
+        ring[r0] = [0.0; N];
     } else {
         if f.iter().all(|&x| x & BIT_TP != 0) {
             return; // every lane paused: nothing moves, the head stays
         }
-        for j in 0..LANES {
+        for j in 0..N {
             if f[j] & BIT_TP == 0 {
                 ring[r1][j] += ring[r0][j]; // IEEE addition commutes exactly
                 ring[r0][j] = 0.0;

@@ -37,7 +37,10 @@
 //! - [`spec`]: the plain-data description and builder;
 //! - [`network`]: compilation and validation into struct-of-arrays;
 //! - [`state`]: per-replication state, O(nodes + pipeline slots);
-//! - [`engine`]: the period kernel;
+//! - [`engine`]: the period kernel (one replication at a time, every feature);
+//! - [`batch`]: the lane-batched kernel, `LANES` replications per pass, bit-identical to
+//!   [`engine`] on every network without origin tracing; [`monte_carlo`] and the scenario
+//!   runner use it when it applies;
 //! - [`trace`]: stockpyl-column traces;
 //! - [`mc`]: replications, per-replication summaries and cross-replication statistics;
 //! - [`dist`]: small distributions.

@@ -12,7 +12,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::batch::{BatchState, LANES, run_batch};
+use crate::batch::{BatchState, LANES, LANES_LARGE, run_batch};
 use crate::engine::simulate;
 use crate::error::{ConfigError, Result};
 use crate::network::{NONE, Network};
@@ -190,20 +190,13 @@ pub fn monte_carlo(net: &Network, cfg: &McConfig) -> Result<McResult> {
         });
     }
     let n = u64::from(cfg.replications);
-    let reps: Vec<ReplicationSummary> = if net.batchable() && n >= LANES as u64 {
-        // Batches of LANES replications; the last batch runs its surplus lanes on the streams
-        // that follow and drops them (lanes are independent, so this changes nothing else).
-        let batches = n.div_ceil(LANES as u64);
-        let mut v: Vec<ReplicationSummary> = (0..batches)
-            .into_par_iter()
-            .map_init(
-                || BatchState::new(net),
-                |bs, b| run_batch(net, bs, cfg.horizon, cfg.seed, b * LANES as u64),
-            )
-            .flatten_iter()
-            .collect();
-        v.truncate(n as usize);
-        v
+    let lanes = net.batch_lanes();
+    let reps: Vec<ReplicationSummary> = if net.batchable() && n >= lanes as u64 {
+        if lanes == LANES {
+            batched::<LANES>(net, cfg)
+        } else {
+            batched::<LANES_LARGE>(net, cfg)
+        }
     } else {
         (0..n)
             .into_par_iter()
@@ -214,6 +207,23 @@ pub fn monte_carlo(net: &Network, cfg: &McConfig) -> Result<McResult> {
             .collect::<Result<Vec<_>>>()?
     };
     Ok(reduce(net, reps))
+}
+
+/// Batches of `N` replications; the last batch runs its surplus lanes on the streams that
+/// follow and drops them (lanes are independent, so this changes nothing else).
+fn batched<const N: usize>(net: &Network, cfg: &McConfig) -> Vec<ReplicationSummary> {
+    let n = u64::from(cfg.replications);
+    let lanes = N as u64;
+    let mut v: Vec<ReplicationSummary> = (0..n.div_ceil(lanes))
+        .into_par_iter()
+        .map_init(
+            || BatchState::<N>::new(net),
+            |bs, b| run_batch(net, bs, cfg.horizon, cfg.seed, b * lanes),
+        )
+        .flatten_iter()
+        .collect();
+    v.truncate(n as usize);
+    v
 }
 
 /// Reduces replication summaries (in their order) to statistics.

@@ -17,7 +17,7 @@
 
 #![allow(clippy::needless_range_loop)] // index-parallel spec vectors read clearer by index
 
-use chokepoint_sim::batch::LANES;
+use chokepoint_sim::batch::{BatchState, LANES, LANES_LARGE, run_batch};
 use chokepoint_sim::{
     Capacity, Demand, DisruptionKind, DisruptionProcess, DisruptionSpec, Dist, EdgeId, EdgeSpec,
     LicenceSpec, McConfig, Network, NetworkBuilder, NodeId, NodeSpec, Rationing,
@@ -336,6 +336,16 @@ proptest! {
                 run_replication(&net, &mut st, cfg.horizon, seed, i as u64).expect("run");
             // Debug formatting compares every float to the last bit (and NaN with NaN)
             prop_assert_eq!(format!("{want:?}"), format!("{got:?}"), "replication {}", i);
+        }
+        // the narrower batch used for large networks gives the same replications too
+        let mut bs = BatchState::<LANES_LARGE>::new(&net);
+        let narrow = run_batch(&net, &mut bs, cfg.horizon, seed, 0);
+        for (i, got) in narrow.iter().enumerate() {
+            prop_assert_eq!(
+                format!("{:?}", batched.replications[i]),
+                format!("{got:?}"),
+                "narrow batch, replication {}", i
+            );
         }
     }
 }
