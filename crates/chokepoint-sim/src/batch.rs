@@ -1,6 +1,8 @@
-//! Lane-batched kernel: `LANES` replications advance together, every state variable is an
-//! array over lanes, so the per-entity loop overhead is paid once per batch and the arithmetic
-//! vectorises (selects instead of branches).
+//! Lane-batched kernel: `N` replications advance together ([`LANES`] = 16, or [`LANES_LARGE`]
+//! = 8 for networks whose batch would not stay in cache; [`Network::batch_lanes`] chooses).
+//! Every state variable is an array over lanes, so the per-entity loop overhead is paid once
+//! per batch and the arithmetic vectorises (selects instead of branches). State is one record
+//! per node, edge, slot and process, aligned to cache lines.
 //!
 //! Applies to every network without origin tracing ([`Network::batchable`]): co-production,
 //! multi-supplier input slots, capacities, every rationing rule, licences, stockpiles and all
@@ -31,9 +33,10 @@ use crate::network::{BIT_OP, BIT_RP, BIT_SP, BIT_TP, CProcess, NONE, Network};
 use crate::spec::{Demand, EdgeId, Rationing};
 use crate::state::LicState;
 
-/// Replications per batch. 16 rather than 8: the per-entity overhead (indexing, loop control)
-/// is shared by twice as many replications (instructions per lane-period -17% to -23% on cases
-/// a1, c and layered networks; measured in `docs/benchmarks.md`).
+/// Replications per batch for networks whose batch fits in cache. 16 rather than 8: the
+/// per-entity overhead (indexing, loop control) is shared by twice as many replications
+/// (instructions per lane-period -17% to -23% on cases a1, c and layered networks; measured in
+/// `docs/benchmarks.md`).
 pub const LANES: usize = 16;
 /// Replications per batch for networks whose batch state would not stay in cache at
 /// [`LANES`] lanes (see [`Network::batch_lanes`]).
