@@ -744,6 +744,33 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         let from = lic.from.ok_or_else(|| {
             invalid(file, format!("{field}.from"), "not set: give `from`, or a `measure` resolved against the rule timeline (the CLI does this)")
         })?;
+        // A content rule reads the traced share of one country of mining (validated: origin
+        // tracing is on). No mine of that country in the network: nothing carries its content,
+        // so the rule exempts every shipment.
+        let content_rule = match &lic.content_rule {
+            None => None,
+            Some(r) => {
+                let origin = selector_countries(
+                    std::slice::from_ref(&r.origin),
+                    file,
+                    &format!("{field}.content_rule.origin"),
+                    world,
+                )?[0];
+                match origin_labels.iter().position(|c| *c == origin) {
+                    Some(label) => Some(chokepoint_sim::ContentRule {
+                        label: u16::try_from(label).unwrap_or(u16::MAX),
+                        min_share: r.min_share,
+                    }),
+                    None => {
+                        warnings.push(format!(
+                            "{field}: no mine of {} in the network, so no goods carry its content; the content rule exempts every shipment",
+                            r.origin
+                        ));
+                        continue;
+                    }
+                }
+            }
+        };
         let mut keys: BTreeMap<(CountryCode, MaterialId), chokepoint_sim::LicenceKey> =
             BTreeMap::new();
         let mut controlled = 0usize;
@@ -766,6 +793,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                     general_licence_from: lic
                         .general_licence_from
                         .map(|g| scenario.day_of(g).max(0)),
+                    content_rule,
                 })
             });
             licence_of_link[li] = Some(key);

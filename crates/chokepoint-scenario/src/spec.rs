@@ -275,10 +275,25 @@ pub struct Licensing {
     /// given).
     #[serde(default)]
     pub general_licence_measure: Option<String>,
+    /// An extraterritorial content rule: only goods whose rare-earth content is at least
+    /// `min_share` of `origin`-mined material need a licence (needs `trace_origin = true`).
+    #[serde(default)]
+    pub content_rule: Option<ContentRule>,
     #[serde(default)]
     pub source: Option<String>,
     #[serde(default)]
     pub assumption: Option<String>,
+}
+
+/// `content_rule = { origin = "CHN", min_share = 0.001 }` in a licensing regime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentRule {
+    /// Country of mining whose content is controlled.
+    pub origin: String,
+    /// Share of the goods' traced rare-earth content (by mass) at or above which a licence is
+    /// needed, in [0, 1].
+    pub min_share: f64,
 }
 
 impl Scenario {
@@ -507,6 +522,15 @@ impl Scenario {
                 );
             }
             check_prob(l.approval_probability).or_else(|e| bad(f("approval_probability"), e))?;
+            if let Some(r) = &l.content_rule {
+                check_prob(r.min_share).or_else(|e| bad(f("content_rule.min_share"), e))?;
+                if !self.trace_origin {
+                    return bad(
+                        f("content_rule"),
+                        "a content rule reads traced origins: set `trace_origin = true`".into(),
+                    );
+                }
+            }
             l.review_days
                 .check()
                 .or_else(|e| bad(f("review_days"), e))?;

@@ -320,3 +320,52 @@ fn licensing_windows_come_from_the_rule_timeline() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn content_rules_need_origin_tracing_and_a_mining_country() {
+    // No. 61 in the bundled expansion scenario, with MOFCOM's 0.1% threshold made explicit
+    let base = text("expansion-2025-10.toml");
+    let anchor = "name = \"No. 61 extraterritorial rule on Japanese magnets\"";
+    assert!(base.contains(anchor));
+    let with_rule = |origin: &str, share: f64, trace: bool| {
+        let mut t = base.replace(
+            anchor,
+            &format!("{anchor}\ncontent_rule = {{ origin = \"{origin}\", min_share = {share} }}"),
+        );
+        if trace {
+            t = format!("trace_origin = true\n{t}");
+        }
+        t
+    };
+    // without tracing: a validation error naming the field
+    let (file, field) = invalid(&with_rule("CHN", 0.001, false));
+    assert_eq!(file, "bad.toml");
+    assert!(field.ends_with("content_rule"), "{field}");
+    // a share outside [0, 1]
+    let (_, field) = invalid(&with_rule("CHN", 1.5, true));
+    assert!(field.ends_with("content_rule.min_share"), "{field}");
+    // with tracing it compiles; a country with no mine in the network exempts everything
+    let w = world();
+    let tl = timeline();
+    let compiled = |text: &str| {
+        let mut s = Scenario::parse(text, "t.toml").unwrap();
+        s.resolve_measures(&tl, "t.toml").unwrap();
+        compile(&w, &s, "t.toml").unwrap()
+    };
+    let c = compiled(&with_rule("CHN", 0.001, true));
+    assert!(
+        c.origin_labels
+            .contains(&chokepoint_core::CountryCode::CHINA)
+    );
+    assert!(
+        !c.warnings.iter().any(|x| x.contains("no mine of")),
+        "{:?}",
+        c.warnings
+    );
+    let c = compiled(&with_rule("DEU", 0.001, true));
+    assert!(
+        c.warnings.iter().any(|x| x.contains("no mine of DEU")),
+        "{:?}",
+        c.warnings
+    );
+}

@@ -639,7 +639,15 @@ fn settle<R: Rng + ?Sized>(
     let mut blocked = st.flags[e] & BIT_SP != 0;
     if !blocked && net.has_licences && net.e_licence[e] != NONE && ready + odi_old > 0.0 {
         let key = net.e_licence[e] as usize;
-        blocked = !licence_ok(&net.licences[key], &mut st.lic[key], t, rng);
+        let l = &net.licences[key];
+        // Under a content rule, goods below the threshold share of the controlled origin ship
+        // without a licence (and draw nothing). The supplier's stock mix is what ships.
+        let exempt = l
+            .content
+            .is_some_and(|(label, min_share)| st.o_node[n * net.k_origin + label] < min_share);
+        if !exempt {
+            blocked = !licence_ok(l, &mut st.lic[key], t, rng);
+        }
     }
     let (os, odi_new, bo_to_di, nd_to_di);
     if blocked {

@@ -65,9 +65,9 @@ pub use mc::{
 };
 pub use network::Network;
 pub use spec::{
-    BaseStock, Capacity, Demand, DisruptionKind, DisruptionProcess, DisruptionSpec, EdgeId,
-    EdgeSpec, LicenceKey, LicenceSpec, NetworkBuilder, NodeId, NodeSpec, Rationing, StockpileSpec,
-    Supply, Target,
+    BaseStock, Capacity, ContentRule, Demand, DisruptionKind, DisruptionProcess, DisruptionSpec,
+    EdgeId, EdgeSpec, LicenceKey, LicenceSpec, NetworkBuilder, NodeId, NodeSpec, Rationing,
+    StockpileSpec, Supply, Target,
 };
 pub use state::{MassBalance, State};
 pub use trace::{PeriodRecord, TraceRecorder};

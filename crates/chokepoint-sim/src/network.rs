@@ -75,6 +75,8 @@ pub(crate) struct CLicence {
     pub approval: f64,
     pub validity: u32,
     pub general_from: u32,
+    /// Content rule: (origin label, minimum share) below which no licence is needed.
+    pub content: Option<(usize, f64)>,
 }
 
 impl CLicence {
@@ -770,6 +772,31 @@ impl Network {
                     .map_err(|r| lerr("general_licence_from", r))?,
                 None => u32::MAX,
             };
+            let content = match l.content_rule {
+                None => None,
+                Some(r) => {
+                    if k_origin == 0 {
+                        return Err(lerr(
+                            "content_rule",
+                            "a content rule reads the traced origin mix: turn origin tracing on"
+                                .into(),
+                        ));
+                    }
+                    if usize::from(r.label) >= k_origin {
+                        return Err(lerr(
+                            "content_rule.label",
+                            format!("label {} >= number of origin labels {k_origin}", r.label),
+                        ));
+                    }
+                    if !(0.0..=1.0).contains(&r.min_share) {
+                        return Err(lerr(
+                            "content_rule.min_share",
+                            format!("share must be in [0, 1], got {}", r.min_share),
+                        ));
+                    }
+                    Some((usize::from(r.label), r.min_share))
+                }
+            };
             licences.push(CLicence {
                 from,
                 until,
@@ -777,6 +804,7 @@ impl Network {
                 approval: l.approval_probability,
                 validity,
                 general_from,
+                content,
             });
         }
 

@@ -438,6 +438,21 @@ pub struct LicenceSpec {
     pub validity: i64,
     /// From this period a general licence applies and no wait is needed.
     pub general_licence_from: Option<i64>,
+    /// An extraterritorial content rule: a licence is needed only for goods whose traced origin
+    /// mix holds at least this share of one origin label (needs origin tracing). `None`: every
+    /// controlled shipment needs one.
+    pub content_rule: Option<ContentRule>,
+}
+
+/// "Goods with at least `min_share` of origin `label` in their traced mix need a licence"
+/// (e.g. MOFCOM No. 61's 0.1% de-minimis rule for Chinese-origin rare earths in foreign-made
+/// products). The share is of the goods' traced rare-earth content, by mass.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContentRule {
+    /// Origin label (see [`NetworkBuilder::origin_labels`]).
+    pub label: u16,
+    /// Threshold in [0, 1]; goods at or above it need a licence.
+    pub min_share: f64,
 }
 
 /// Builder for a [`Network`].

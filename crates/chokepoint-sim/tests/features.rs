@@ -3,9 +3,9 @@
 //! processes.
 
 use chokepoint_sim::{
-    Capacity, ConfigError, Demand, DisruptionKind, DisruptionProcess, DisruptionSpec, Dist,
-    EdgeSpec, LicenceSpec, McConfig, Network, NetworkBuilder, NodeId, NodeSpec, Rationing, State,
-    StockpileSpec, Target, monte_carlo, simulate,
+    Capacity, ConfigError, ContentRule, Demand, DisruptionKind, DisruptionProcess, DisruptionSpec,
+    Dist, EdgeSpec, LicenceSpec, McConfig, Network, NetworkBuilder, NodeId, NodeSpec, Rationing,
+    State, StockpileSpec, Target, monte_carlo, simulate,
 };
 use rand::SeedableRng;
 
@@ -102,6 +102,7 @@ fn configuration_errors_name_the_culprit() {
         approval_probability: -0.1,
         validity: 10,
         general_licence_from: None,
+        content_rule: None,
     });
     assert!(
         b.build()
@@ -264,6 +265,7 @@ fn licensed(approval: f64, general_from: Option<i64>) -> (Network, chokepoint_si
         approval_probability: approval,
         validity: 100,
         general_licence_from: general_from,
+        content_rule: None,
     });
     let e = b.edge(EdgeSpec::new(cn, jp, 1).licence(k));
     (b.build().expect("network"), e)
@@ -401,6 +403,96 @@ fn origin_mix_follows_the_inputs() {
     // tracing off: no mix
     let (plain, _, _) = embargo_net(false, 0.0);
     assert!(series(&plain, 1, |n, s| s.origin_mix(n, NodeId(0)).is_none())[0]);
+}
+
+/// A magnet maker buying from one mine ships to a customer over a lane whose licence is never
+/// granted, under a content rule on label 1 ("CN") at `min_share`; label 0 ("AU") is what the
+/// unstamped initial stock carries. Returns the units shipped over 120 periods.
+fn shipped_under_content_rule(from_cn: bool, rule: Option<f64>) -> f64 {
+    let mut b = NetworkBuilder::new();
+    b.origin_labels(2);
+    let mine = b.node(
+        NodeSpec::new("mine")
+            .base_stock(30.0)
+            .external_supply(1)
+            .origin(u16::from(from_cn)),
+    );
+    let maker = b.node(NodeSpec::new("magnet_maker").base_stock(30.0));
+    let customer = b.node(
+        NodeSpec::new("customer")
+            .base_stock(20.0)
+            .demand(Demand::Constant(5.0)),
+    );
+    let k = b.licence(LicenceSpec {
+        required_from: 0,
+        required_until: None,
+        review: Dist::Const(3.0),
+        approval_probability: 0.0,
+        validity: 100,
+        general_licence_from: None,
+        content_rule: rule.map(|min_share| ContentRule {
+            label: 1,
+            min_share,
+        }),
+    });
+    b.edge(EdgeSpec::new(mine, maker, 1));
+    let e = b.edge(EdgeSpec::new(maker, customer, 2).licence(k));
+    let net = b.build().expect("network");
+    series(&net, 120, |_, s| s.shipped(e)).iter().sum()
+}
+
+#[test]
+fn content_rules_license_only_goods_with_enough_controlled_origin() {
+    // no content rule: the denied licence stops every shipment, whatever the origin
+    assert_eq!(shipped_under_content_rule(false, None), 0.0);
+    assert_eq!(shipped_under_content_rule(true, None), 0.0);
+    // AU-sourced goods carry no CN content: exempt, the customer is served (5 a period)
+    let au = shipped_under_content_rule(false, Some(0.001));
+    assert!(au > 0.9 * 5.0 * 120.0, "{au}");
+    // CN-sourced goods: the initial (AU-stamped) stock ships until production has carried
+    // the CN share past the threshold, then nothing
+    let cn = shipped_under_content_rule(true, Some(0.5));
+    assert!(cn > 0.0 && cn < 0.5 * au, "{cn} vs {au}");
+    // the lower the threshold, the sooner the rule bites
+    let cn_strict = shipped_under_content_rule(true, Some(0.001));
+    assert!(cn_strict < cn, "{cn_strict} vs {cn}");
+    // a content rule needs origin tracing, and a label that exists
+    let mut b = NetworkBuilder::new();
+    b.licence(LicenceSpec {
+        required_from: 0,
+        required_until: None,
+        review: Dist::Const(3.0),
+        approval_probability: 0.5,
+        validity: 10,
+        general_licence_from: None,
+        content_rule: Some(ContentRule {
+            label: 0,
+            min_share: 0.001,
+        }),
+    });
+    let err = b.build().unwrap_err().to_string();
+    assert!(
+        err.contains("content_rule") && err.contains("origin tracing"),
+        "{err}"
+    );
+    b.origin_labels(1);
+    assert!(b.build().is_ok());
+    let mut d = NetworkBuilder::new();
+    d.origin_labels(1);
+    d.licence(LicenceSpec {
+        required_from: 0,
+        required_until: None,
+        review: Dist::Const(3.0),
+        approval_probability: 0.5,
+        validity: 10,
+        general_licence_from: None,
+        content_rule: Some(ContentRule {
+            label: 1,
+            min_share: 0.001,
+        }),
+    });
+    let err = d.build().unwrap_err().to_string();
+    assert!(err.contains("content_rule.label"), "{err}");
 }
 
 #[test]

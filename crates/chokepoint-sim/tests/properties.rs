@@ -125,6 +125,7 @@ fn build_with(r: &RandNet, markov: bool) -> Network {
             approval_probability: 0.7,
             validity: 10,
             general_licence_from: None,
+            content_rule: None,
         }))
     } else {
         None
