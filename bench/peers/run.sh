@@ -53,7 +53,8 @@ for CASE in "${CASES[@]}"; do
     /usr/bin/time -v -o "$W/peer_time.txt" "$PY" "$PEERS/scripts/stockpyl_cases.py" perf --case "$CASE" --periods "$T" --trials "$PEER_TRIALS" --no-metrics > "$W/peer_perf.jsonl"
     "$BIN" perf --case "$CASE" --periods "$T" --trials 5 > "$W/ours_perf.json"
     NODES=1; [ "$CASE" = b ] && NODES=3; [ "$CASE" = c ] && NODES=27
-    "$BIN" mc --case "$CASE" --reps 8 --periods $((OURS_T / NODES / 8)) > "$W/ours_mc.json"
+    # 64 replications: whole batches at either lane width (fewer than one batch runs scalar)
+    "$BIN" mc --case "$CASE" --reps 64 --periods $((OURS_T / NODES / 64)) > "$W/ours_mc.json"
     "$PY" - "$W" "$CASE" "$T" "$EXACT" <<'PYEOF'
 import json, re, statistics, sys
 w, case, T, exact = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "0"
