@@ -27,7 +27,7 @@
 use rand::{Rng, RngExt};
 use rand_chacha::ChaCha8Rng;
 
-use crate::engine::licence_ok;
+use crate::engine::{licence_ok, ship_on_lane};
 use crate::mc::{ReplicationSummary, replication_rng};
 use crate::network::{BIT_OP, BIT_RP, BIT_SP, BIT_TP, CProcess, NONE, Network};
 use crate::spec::{Demand, EdgeId, Rationing};
@@ -115,21 +115,14 @@ fn ship_lane<const N: usize>(
     on_hand: &mut L<N>,
     o: &mut ShipOut<N>,
 ) {
-    let bo_old = bo_in[j];
-    let odi_old = odi_in[j];
+    let (bo_old, odi_old) = (bo_in[j], odi_in[j]);
     let ready = pmin(on_hand[j], bo_old + io[j]);
-    let os = if blocked { 0.0 } else { ready + odi_old };
-    let odi_new = if blocked { ready } else { 0.0 };
-    let bo_to_di = if blocked { pmin(ready, bo_old) } else { 0.0 };
-    let nd_to_di = if blocked { odi_new - bo_to_di } else { 0.0 };
-    let di_os = pmin(os, odi_old);
-    let bo_os = pmin(os - di_os, bo_old);
-    let non = os - bo_os - di_os;
+    let s = ship_on_lane(blocked, ready, io[j], bo_old, odi_old);
     o.il[j] = il_in[j] - io[j];
-    o.bo[j] = (bo_old - (bo_os + bo_to_di)) + pmax0(io[j] - nd_to_di - non);
-    o.odi[j] = odi_old + (odi_new - di_os);
-    on_hand[j] -= os - di_os + odi_new;
-    o.os[j] = os;
+    o.bo[j] = s.bo;
+    o.odi[j] = odi_old + (s.odi_new - s.di_os);
+    on_hand[j] -= s.os - s.di_os + s.odi_new;
+    o.os[j] = s.os;
 }
 
 /// Lane state of a node plus the static data the kernel reads with it: one record per node,
@@ -710,15 +703,21 @@ fn order_simple<const N: usize>(
                 x[j] = 0.0;
             }
         }
-        ed.oq = x;
+        place_order(&mut st.pipe, ed, x);
+    }
+}
+
+/// Places order `x` on edge `ed`; an external supplier is never short and ships at once.
+#[inline(always)]
+fn place_order<const N: usize>(pipe: &mut [L<N>], ed: &mut EdgeRec<N>, x: L<N>) {
+    ed.oq = x;
+    for j in 0..N {
+        ed.oo[j] += x[j];
+    }
+    if ed.from == NONE {
+        let p = &mut pipe[ed.pin as usize];
         for j in 0..N {
-            ed.oo[j] += x[j];
-        }
-        if ed.from == NONE {
-            let p = &mut st.pipe[ed.pin as usize];
-            for j in 0..N {
-                p[j] += x[j];
-            }
+            p[j] += x[j];
         }
     }
 }
@@ -841,17 +840,7 @@ fn order_general<const N: usize>(
                     qty[j] * ed.share
                 };
             }
-            ed.oq = x;
-            for j in 0..N {
-                ed.oo[j] += x[j];
-            }
-            if ed.from == NONE {
-                // external supplier: never short, ships at once
-                let p = &mut st.pipe[ed.pin as usize];
-                for j in 0..N {
-                    p[j] += x[j];
-                }
-            }
+            place_order(&mut st.pipe, ed, x);
         }
     }
 }
@@ -1161,28 +1150,14 @@ fn settle<R: Rng, const N: usize>(
     let p = &mut st.pipe[ed.pin as usize];
     let mut os_v = [0.0; N];
     for j in 0..N {
-        let (io, bo_old, odi_old) = (ed.oq[j], ed.bo[j], ed.odi[j]);
-        let (os, odi_new, bo_to_di, nd_to_di);
-        if blocked[j] {
-            os = 0.0;
-            odi_new = ready[j];
-            bo_to_di = pmin(ready[j], bo_old);
-            nd_to_di = odi_new - bo_to_di;
-        } else {
-            os = ready[j] + odi_old;
-            odi_new = 0.0;
-            bo_to_di = 0.0;
-            nd_to_di = 0.0;
-        }
-        let di_os = pmin(os, odi_old);
-        let bo_os = pmin(os - di_os, bo_old);
-        let non = os - bo_os - di_os;
-        os_v[j] = os;
+        let (io, odi_old) = (ed.oq[j], ed.odi[j]);
+        let s = ship_on_lane(blocked[j], ready[j], io, ed.bo[j], odi_old);
+        os_v[j] = s.os;
         nd.il[j] -= io;
-        ed.bo[j] = (bo_old - (bo_os + bo_to_di)) + pmax0(io - nd_to_di - non);
-        ed.odi[j] = odi_old + (odi_new - di_os);
-        p[j] += os;
-        used[j] = os - di_os + odi_new;
+        ed.bo[j] = s.bo;
+        ed.odi[j] = odi_old + (s.odi_new - s.di_os);
+        p[j] += s.os;
+        used[j] = s.os - s.di_os + s.odi_new;
     }
     if st.record_shipped {
         st.os[c as usize] = os_v;

@@ -650,26 +650,17 @@ fn settle<R: Rng + ?Sized>(
             blocked = !licence_ok(l, &mut st.lic[key], t, rng);
         }
     }
-    let (os, odi_new, bo_to_di, nd_to_di);
-    if blocked {
-        os = 0.0;
-        odi_new = ready;
-        bo_to_di = pmin(ready, bo_old);
-        nd_to_di = odi_new - bo_to_di;
-    } else {
-        os = ready + odi_old;
-        odi_new = 0.0;
-        bo_to_di = 0.0;
-        nd_to_di = 0.0;
-    }
-    let di_os = pmin(os, odi_old);
-    let bo_os = pmin(os - di_os, bo_old);
-    let non = os - bo_os - di_os;
+    let LaneShipment {
+        os,
+        odi_new,
+        di_os,
+        bo,
+    } = ship_on_lane(blocked, ready, io, bo_old, odi_old);
     st.os[e] = os;
     st.os_total[n] += os;
     st.dmfs[n] += pmax0(os - bo_old);
     st.il[n] -= io;
-    st.bo[e] = (bo_old - (bo_os + bo_to_di)) + pmax0(io - nd_to_di - non);
+    st.bo[e] = bo;
     let p = st.pin[e] as usize;
     if net.k_origin > 0 {
         origin_ship(net, st, n, e, p, ready, odi_new, di_os, odi_old);
@@ -680,6 +671,46 @@ fn settle<R: Rng + ?Sized>(
         st.sp_released[net.stockpile_of[n] as usize] += os;
     }
     os - di_os + odi_new
+}
+
+/// What one lane's shipment does, in stockpyl's bookkeeping.
+pub(crate) struct LaneShipment {
+    /// Shipped into the pipeline (the allotment plus goods held before, unless blocked).
+    pub os: f64,
+    /// Goods newly held at the supplier (the allotment, when blocked).
+    pub odi_new: f64,
+    /// Held goods released by this shipment.
+    pub di_os: f64,
+    /// Backorders on the lane afterwards.
+    pub bo: f64,
+}
+
+/// stockpyl's per-lane shipment bookkeeping for an allotment `ready` against this period's
+/// order `io`, with `bo_old` backordered and `odi_old` held at the supplier; `blocked` when a
+/// shipment pause or a missing licence holds the goods. Shared by both kernels, so they perform
+/// the same floating-point operations.
+#[inline(always)]
+pub(crate) fn ship_on_lane(
+    blocked: bool,
+    ready: f64,
+    io: f64,
+    bo_old: f64,
+    odi_old: f64,
+) -> LaneShipment {
+    // selects rather than branches: the batched kernel vectorises this over lanes
+    let os = if blocked { 0.0 } else { ready + odi_old };
+    let odi_new = if blocked { ready } else { 0.0 };
+    let bo_to_di = if blocked { pmin(ready, bo_old) } else { 0.0 };
+    let nd_to_di = if blocked { odi_new - bo_to_di } else { 0.0 };
+    let di_os = pmin(os, odi_old);
+    let bo_os = pmin(os - di_os, bo_old);
+    let non = os - bo_os - di_os;
+    LaneShipment {
+        os,
+        odi_new,
+        di_os,
+        bo: (bo_old - (bo_os + bo_to_di)) + pmax0(io - nd_to_di - non),
+    }
 }
 
 /// Licence state machine; returns whether a valid licence covers period `t`.
