@@ -16,6 +16,13 @@
 //! Pipelines are rings with one head per edge shared by the lanes: advancing rotates the head
 //! (O(1)); a lane under a transit pause is rotated back by hand (O(lead), rare).
 //!
+//! A period is three sweeps over the processes (orders upstream, shipments downstream, costs),
+//! or one sweep upstream in which each process orders, receives, makes, ships and books its
+//! costs when [`Network::single_sweep`] shows the two orders give the same result. One sweep
+//! reads and writes a batch's state once per period instead of three times, which is what
+//! bounds networks too large for the cache. Either way period costs are summed over the nodes in
+//! reverse topological order, as the scalar kernel sums them.
+//!
 //! Invariant: lane `j` performs exactly the floating-point operations of the scalar kernel for
 //! its replication and draws from its own stream in the same order, so results are
 //! bit-identical to [`crate::run_replication`] (tested on plain and feature-rich networks).
@@ -136,8 +143,7 @@ fn ship_lane<const N: usize>(
 #[repr(align(64))]
 struct NodeRec<const N: usize> {
     il: L<N>,
-    // static
-    init_il: f64,
+    // static (one cache line at 8 lanes; the initial level is read from the network at reset)
     base: f64,
     yield_: f64,
     h: f64,
@@ -147,10 +153,10 @@ struct NodeRec<const N: usize> {
     out: (u32, u32),
     /// Range in `Network::claims`.
     claims: (u32, u32),
-    /// Input slots whose raw material this node is charged for (its process's slots if it is
-    /// the leader, else empty).
-    charged_slots: (u32, u32),
     has_demand: bool,
+    /// Whether the node leads its process, hence is charged for the raw material in its
+    /// process's input slots.
+    leader: bool,
     /// In-order rationing, no licensed lane, not a stockpile: ships on the plain path.
     plain_ship: bool,
     in_order: bool,
@@ -218,6 +224,8 @@ struct ProcRec {
     slots: (u32, u32),
     simple: bool,
     capped: bool,
+    /// Whether an input slot has an external-supply lane.
+    external: bool,
 }
 
 /// Per-batch state: one record per node, edge, slot and process (lane state next to the static
@@ -242,8 +250,8 @@ pub struct BatchState<const N: usize> {
     cost_total: L<N>,
     /// Whether shipments are stored per edge for an observer ([`BatchState::shipped`]).
     record_shipped: bool,
-    /// Edges from external suppliers (advanced apart from the cost pass).
-    external_edges: Vec<u32>,
+    /// Whether each period runs as one sweep ([`Network::single_sweep`]).
+    single_sweep: bool,
 }
 
 impl<const N: usize> BatchState<N> {
@@ -259,7 +267,6 @@ impl<const N: usize> BatchState<N> {
                 let claims = (net.claim_start[n], net.claim_start[n + 1]);
                 NodeRec {
                     il: [0.0; N],
-                    init_il: net.init_il[n],
                     base: net.base[n],
                     yield_: net.node_yield[n],
                     h: net.h[n],
@@ -267,11 +274,7 @@ impl<const N: usize> BatchState<N> {
                     h_it: net.h_it[n],
                     out: (net.out_start[n], net.out_start[n + 1]),
                     claims,
-                    charged_slots: if leader {
-                        (net.slot_start[q], net.slot_start[q + 1])
-                    } else {
-                        (0, 0)
-                    },
+                    leader,
                     has_demand: net.demand_of[n] != NONE,
                     plain_ship: net.rationing[n] == Rationing::InOrder
                         && net.stockpile_of[n] == NONE
@@ -320,6 +323,13 @@ impl<const N: usize> BatchState<N> {
                 slots: (net.slot_start[q], net.slot_start[q + 1]),
                 simple: net.simple[q],
                 capped: net.has_capacity && net.capped[q],
+                external: (net.slot_start[q]..net.slot_start[q + 1]).any(|sl| {
+                    let sl = sl as usize;
+                    let (a, b) = (net.slot_edge_start[sl], net.slot_edge_start[sl + 1]);
+                    net.slot_edges[a as usize..b as usize]
+                        .iter()
+                        .any(|&e| net.e_from[e as usize] == NONE)
+                }),
             })
             .collect();
         BatchState {
@@ -353,15 +363,13 @@ impl<const N: usize> BatchState<N> {
             sp_released: vec![[0.0; N]; net.stockpiles.len()],
             cost_total: [0.0; N],
             record_shipped: false,
-            external_edges: (0..ne as u32)
-                .filter(|&e| net.e_from[e as usize] == NONE)
-                .collect(),
+            single_sweep: net.single_sweep(),
         }
     }
 
     fn reset(&mut self, net: &Network, rngs: &mut [ChaCha8Rng; N]) {
-        for nd in &mut self.nodes {
-            nd.il = [nd.init_il; N];
+        for (nd, &il) in self.nodes.iter_mut().zip(&net.init_il) {
+            nd.il = [il; N];
         }
         for d in &mut self.demand {
             d.dem = [0.0; N];
@@ -458,6 +466,29 @@ impl Network {
     /// origin tracing.
     pub fn batchable(&self) -> bool {
         self.k_origin == 0
+    }
+
+    /// Whether the batched kernel runs each period as one sweep over the processes in reverse
+    /// topological order instead of three (orders upstream, shipments downstream, costs).
+    ///
+    /// The results are the same because, within a period, a process reads only what its
+    /// customers did before it in either order (their orders, their receipts from its
+    /// pipelines) and what it did itself, provided that
+    /// - every lane between two facilities has a lead time of at least one period, so nothing
+    ///   shipped arrives in the same period (the downstream shipment pass exists for
+    ///   same-period arrivals), and
+    /// - no lane is licensed: licence decisions draw from the replication's stream in shipment
+    ///   order, which the sweep would change.
+    ///
+    /// The sweep reads and writes the state once per period instead of three times, which
+    /// matters once a batch no longer fits in cache.
+    pub fn single_sweep(&self) -> bool {
+        !self.has_licences
+            && self
+                .e_from
+                .iter()
+                .zip(&self.e_lead)
+                .all(|(&from, &lead)| from == NONE || lead >= 1)
     }
 
     /// Replications per batch for this network: [`LANES`], or [`LANES_LARGE`] when a batch of
@@ -567,46 +598,85 @@ fn step<R: Rng, const N: usize>(net: &Network, st: &mut BatchState<N>, t: u32, r
             }
         }
     }
-    // 3. orders
-    for &q in net.topo.iter().rev() {
-        let q = q as usize;
-        let pr = st.procs[q];
-        if pr.simple {
-            order_simple(net, st, pr, q, t);
-        } else {
-            order_general(net, st, pr, q, t);
+    let mut period_cost = [0.0; N];
+    if st.single_sweep {
+        // 3-6 in one sweep (see `Network::single_sweep`): a process's customers have placed
+        // their orders and taken their receipts before it is visited, and nothing it ships
+        // arrives this period, so each process can order, receive, make, ship and book its
+        // costs in turn while its records are in cache.
+        for &q in net.topo.iter().rev() {
+            let q = q as usize;
+            order_process(net, st, q, t);
+            ship_process(net, st, q, t, rngs);
+            advance_external(net, st, q);
+            book_costs(net, st, q, t, &mut period_cost);
+        }
+    } else {
+        // 3. orders
+        for &q in net.topo.iter().rev() {
+            order_process(net, st, q as usize, t);
+        }
+        // 4. shipments
+        for &q in &net.topo {
+            ship_process(net, st, q as usize, t, rngs);
+        }
+        // 5 and 6. costs (summed in the single sweep's order) and pipeline advance
+        for &q in net.topo.iter().rev() {
+            let q = q as usize;
+            advance_external(net, st, q);
+            book_costs(net, st, q, t, &mut period_cost);
         }
     }
-    // 4. shipments
-    for &q in &net.topo {
-        let q = q as usize;
-        let pr = st.procs[q];
-        let make = if pr.simple {
-            receive_simple(net, st, pr, q, t)
+    for j in 0..N {
+        st.cost_total[j] += period_cost[j];
+    }
+}
+
+/// Phase 3 for process `q`: its order on each supplier lane.
+#[inline(always)]
+fn order_process<const N: usize>(net: &Network, st: &mut BatchState<N>, q: usize, t: u32) {
+    let pr = st.procs[q];
+    if pr.simple {
+        order_simple(net, st, pr, q, t);
+    } else {
+        order_general(net, st, pr, q, t);
+    }
+}
+
+/// Phase 4 for process `q`: receipt, production and each member's shipments.
+#[inline(always)]
+fn ship_process<R: Rng, const N: usize>(
+    net: &Network,
+    st: &mut BatchState<N>,
+    q: usize,
+    t: u32,
+    rngs: &mut [R; N],
+) {
+    let pr = st.procs[q];
+    let make = if pr.simple {
+        receive_simple(net, st, pr, q, t)
+    } else {
+        receive_general(net, st, pr, q, t)
+    };
+    for &n in &net.mem_nodes[pr.members.0 as usize..pr.members.1 as usize] {
+        let n = n as usize;
+        let nd = &mut st.nodes[n];
+        let y = nd.yield_;
+        let mut on_hand = [0.0; N];
+        for j in 0..N {
+            // y = 1 for a simple process: make * 1.0 is make, as the scalar simple path
+            // computes it
+            let made = make[j] * y;
+            on_hand[j] = pmax0(nd.il[j]) + made;
+            nd.il[j] += made;
+        }
+        // what is left on hand is not kept: the batch keeps no mass accounting
+        if nd.plain_ship {
+            ship_plain(net, st, n, on_hand);
         } else {
-            receive_general(net, st, pr, q, t)
-        };
-        for &n in &net.mem_nodes[pr.members.0 as usize..pr.members.1 as usize] {
-            let n = n as usize;
-            let nd = &mut st.nodes[n];
-            let y = nd.yield_;
-            let mut on_hand = [0.0; N];
-            for j in 0..N {
-                // y = 1 for a simple process: make * 1.0 is make, as the scalar simple path
-                // computes it
-                let made = make[j] * y;
-                on_hand[j] = pmax0(nd.il[j]) + made;
-                nd.il[j] += made;
-            }
-            // what is left on hand is not kept: the batch keeps no mass accounting
-            if nd.plain_ship {
-                ship_plain(net, st, n, on_hand);
-            } else {
-                ship_general(net, st, n, on_hand, t, rngs);
-            }
+            ship_general(net, st, n, on_hand, t, rngs);
         }
     }
-    costs_and_advance(net, st, t);
 }
 
 /// Phase 1, disruption states, per lane in declaration order, as the scalar kernel.
@@ -1171,13 +1241,38 @@ fn settle<R: Rng, const N: usize>(
     used
 }
 
-/// Phases 5 and 6: costs and stock-out metrics; each pipeline advances (see [`advance_edge`])
-/// right after the cost pass has read it (one pass over the edges instead of two; an edge's
-/// pipeline is read by its supplier's costs only, so the order is immaterial).
+/// Phase 6 for the external-supply lanes of process `q` (no cost pass reads them).
 #[inline(always)]
-fn costs_and_advance<const N: usize>(net: &Network, st: &mut BatchState<N>, t: u32) {
-    let mut period_cost = [0.0; N];
-    for n in 0..st.nodes.len() {
+fn advance_external<const N: usize>(net: &Network, st: &mut BatchState<N>, q: usize) {
+    let pr = st.procs[q];
+    if !pr.external {
+        return;
+    }
+    for slot in &st.slots[pr.slots.0 as usize..pr.slots.1 as usize] {
+        for &e in &net.slot_edges[slot.edges.0 as usize..slot.edges.1 as usize] {
+            let ed = &mut st.edges[e as usize];
+            if ed.from == NONE {
+                let o = ed.pipe0 as usize;
+                advance_edge(ed, &mut st.pipe[o..=o + ed.lead as usize]);
+            }
+        }
+    }
+}
+
+/// Phases 5 and 6 for the members of process `q`: costs (added to `period_cost`) and
+/// stock-out metrics; each pipeline a member supplies advances (see [`advance_edge`]) right
+/// after its cost has read it (an edge's pipeline is read by its supplier's costs only).
+#[inline(always)]
+fn book_costs<const N: usize>(
+    net: &Network,
+    st: &mut BatchState<N>,
+    q: usize,
+    t: u32,
+    period_cost: &mut L<N>,
+) {
+    let pr = st.procs[q];
+    for &n in &net.mem_nodes[pr.members.0 as usize..pr.members.1 as usize] {
+        let n = n as usize;
         let nd = &st.nodes[n];
         let mut odi_sum = [0.0; N];
         let mut transit = [0.0; N];
@@ -1212,7 +1307,8 @@ fn costs_and_advance<const N: usize>(net: &Network, st: &mut BatchState<N>, t: u
         for j in 0..N {
             hold[j] = nd.h * (pmax0(il[j]) + odi_sum[j]);
         }
-        for slot in &st.slots[nd.charged_slots.0 as usize..nd.charged_slots.1 as usize] {
+        let charged = if nd.leader { pr.slots } else { (0, 0) };
+        for slot in &st.slots[charged.0 as usize..charged.1 as usize] {
             if !slot.charged {
                 continue; // external supply: stockpyl charges no raw-material holding
             }
@@ -1244,14 +1340,6 @@ fn costs_and_advance<const N: usize>(net: &Network, st: &mut BatchState<N>, t: u
                 nd.shortage[j] -= if out { il[j] } else { 0.0 };
             }
         }
-    }
-    for j in 0..N {
-        st.cost_total[j] += period_cost[j];
-    }
-    for i in 0..st.external_edges.len() {
-        let ed = &mut st.edges[st.external_edges[i] as usize];
-        let o = ed.pipe0 as usize;
-        advance_edge(ed, &mut st.pipe[o..=o + ed.lead as usize]);
     }
 }
 
@@ -1298,3 +1386,6 @@ fn advance_edge<const N: usize>(ed: &mut EdgeRec<N>, ring: &mut [L<N>]) {
     ed.pout = ed.pipe0 + r1 as u32;
     ed.pin = ed.pipe0 + r0 as u32;
 }
+
+// Layout at 8 lanes, in cache lines: a node's lane state and its static data in one line each.
+const _: () = assert!(std::mem::size_of::<NodeRec<LANES_LARGE>>() == 128);

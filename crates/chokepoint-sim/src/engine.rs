@@ -354,7 +354,13 @@ fn phase_shipments<R: Rng + ?Sized>(net: &Network, st: &mut State, t: u32, rng: 
 fn phase_costs(net: &Network, st: &mut State, t: u32) {
     // ---------------------------------------------------------------- 5. costs and metrics
     let mut period_cost = 0.0;
-    for n in 0..net.node_count() {
+    // Nodes are visited (and their costs summed) in reverse topological order of their
+    // processes, the order in which the batched kernel's single sweep books them.
+    for n in net.topo.iter().rev().flat_map(|&q| {
+        let q = q as usize;
+        net.mem_nodes[net.mem_start[q] as usize..net.mem_start[q + 1] as usize].iter()
+    }) {
+        let n = *n as usize;
         let mut odi_sum = 0.0;
         let mut transit = 0.0;
         // Summing the pipelines costs O(lead time) per lane and only feeds the in-transit cost:

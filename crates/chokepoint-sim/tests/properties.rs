@@ -322,31 +322,53 @@ proptest! {
     }
 }
 
+/// Runs `net` through the batched kernel (16 and 8 lanes) and the scalar kernel and compares
+/// every replication to the last bit.
+fn batched_matches_scalar(net: &Network, seed: u64) -> Result<(), TestCaseError> {
+    prop_assert!(net.batchable());
+    // one full batch and one with surplus lanes
+    let cfg = McConfig {
+        replications: LANES as u32 + 5,
+        horizon: 80,
+        seed,
+    };
+    let batched = monte_carlo(net, &cfg).expect("run");
+    let mut st = State::new(net);
+    for (i, got) in batched.replications.iter().enumerate() {
+        let want: ReplicationSummary =
+            run_replication(net, &mut st, cfg.horizon, seed, i as u64).expect("run");
+        // Debug formatting compares every float to the last bit (and NaN with NaN)
+        prop_assert_eq!(format!("{want:?}"), format!("{got:?}"), "replication {}", i);
+    }
+    // the narrower batch used for large networks gives the same replications too
+    let mut bs = BatchState::<LANES_LARGE>::new(net);
+    let narrow = run_batch(net, &mut bs, cfg.horizon, seed, 0);
+    for (i, got) in narrow.iter().enumerate() {
+        prop_assert_eq!(
+            format!("{:?}", batched.replications[i]),
+            format!("{got:?}"),
+            "narrow batch, replication {}",
+            i
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 120, .. ProptestConfig::default() })]
     #[test]
     fn batched_kernel_equals_scalar_kernel(seed in any::<u64>(), r in rand_net(), markov in any::<bool>()) {
         let net = build_with(&r, markov);
-        prop_assert!(net.batchable());
-        // one full batch and one with surplus lanes
-        let cfg = McConfig { replications: LANES as u32 + 5, horizon: 80, seed };
-        let batched = monte_carlo(&net, &cfg).expect("run");
-        let mut st = State::new(&net);
-        for (i, got) in batched.replications.iter().enumerate() {
-            let want: ReplicationSummary =
-                run_replication(&net, &mut st, cfg.horizon, seed, i as u64).expect("run");
-            // Debug formatting compares every float to the last bit (and NaN with NaN)
-            prop_assert_eq!(format!("{want:?}"), format!("{got:?}"), "replication {}", i);
+        batched_matches_scalar(&net, seed)?;
+        // The same network without licences and with lead times of at least one period runs
+        // as one sweep per period (`Network::single_sweep`); it must give the same results.
+        let mut r1 = r.clone();
+        r1.licence = false;
+        for node in &mut r1.nodes {
+            node.1 = node.1.max(1);
         }
-        // the narrower batch used for large networks gives the same replications too
-        let mut bs = BatchState::<LANES_LARGE>::new(&net);
-        let narrow = run_batch(&net, &mut bs, cfg.horizon, seed, 0);
-        for (i, got) in narrow.iter().enumerate() {
-            prop_assert_eq!(
-                format!("{:?}", batched.replications[i]),
-                format!("{got:?}"),
-                "narrow batch, replication {}", i
-            );
-        }
+        let net1 = build_with(&r1, markov);
+        prop_assert!(net1.single_sweep());
+        batched_matches_scalar(&net1, seed)?;
     }
 }
