@@ -187,8 +187,6 @@ struct ShortRec<const N: usize> {
 #[repr(align(64))]
 struct EdgeRec<const N: usize> {
     oo: L<N>,
-    idi: L<N>,
-    odi: L<N>,
     bo: L<N>,
     oq: L<N>,
     flags: [u8; N],
@@ -202,6 +200,23 @@ struct EdgeRec<const N: usize> {
     licence: u32,
     stockpile: u32,
     share: f64,
+    /// Whether a receipt pause can hold goods at the customer (else inbound disrupted items stay
+    /// zero and are not stored).
+    may_hold_in: bool,
+    /// Whether a shipment pause or a licence can hold goods at the supplier (else outbound
+    /// disrupted items stay zero and are not stored).
+    may_hold_out: bool,
+}
+
+/// Goods held on an edge by a disruption or a licence: inbound disrupted items (at the customer,
+/// under a receipt pause) and outbound disrupted items (at the supplier). Most lanes can never
+/// hold goods; theirs stay zero and are never read (the kernel uses a literal zero, which gives
+/// the same floating-point results as a stored zero) so their lines never enter the cache.
+#[derive(Debug, Clone)]
+#[repr(align(64))]
+struct HeldRec<const N: usize> {
+    idi: L<N>,
+    odi: L<N>,
 }
 
 /// An input slot: raw material on hand per lane, and its static data.
@@ -236,6 +251,8 @@ pub struct BatchState<const N: usize> {
     demand: Vec<DemandRec<N>>,
     short: Vec<ShortRec<N>>,
     edges: Vec<EdgeRec<N>>,
+    /// Per edge: goods held by a disruption or licence (read only where they can be nonzero).
+    held: Vec<HeldRec<N>>,
     /// Per edge: shipments of the last period, stored only for observers that read them.
     os: Vec<L<N>>,
     slots: Vec<SlotRec<N>>,
@@ -286,11 +303,27 @@ impl<const N: usize> BatchState<N> {
                 }
             })
             .collect();
+        // Goods can be held on an edge under a receipt pause (at the customer), or under a
+        // shipment pause or licence hold (at the supplier). Holding at the supplier can also
+        // leave its on-hand a rounding error below zero for the claims served after it, whose
+        // shipments then record that error as held; so one such edge marks all of its
+        // supplier's edges.
+        let mut held_bits = vec![0u8; ne];
+        for d in &net.disruptions {
+            for &e in &d.edges {
+                held_bits[e as usize] |= d.bit;
+            }
+        }
+        let mut supplier_holds = vec![false; nn];
+        for e in 0..ne {
+            let from = net.e_from[e];
+            if from != NONE && (held_bits[e] & BIT_SP != 0 || net.e_licence[e] != NONE) {
+                supplier_holds[from as usize] = true;
+            }
+        }
         let edges = (0..ne)
             .map(|e| EdgeRec {
                 oo: [0.0; N],
-                idi: [0.0; N],
-                odi: [0.0; N],
                 bo: [0.0; N],
                 oq: [0.0; N],
                 flags: [0; N],
@@ -302,6 +335,8 @@ impl<const N: usize> BatchState<N> {
                 licence: net.e_licence[e],
                 stockpile: net.e_stockpile[e],
                 share: net.e_share[e],
+                may_hold_in: held_bits[e] & BIT_RP != 0,
+                may_hold_out: net.e_from[e] != NONE && supplier_holds[net.e_from[e] as usize],
             })
             .collect();
         let slots = (0..net.slot_bom.len())
@@ -352,6 +387,13 @@ impl<const N: usize> BatchState<N> {
                 nn
             ],
             edges,
+            held: vec![
+                HeldRec {
+                    idi: [0.0; N],
+                    odi: [0.0; N],
+                };
+                ne
+            ],
             os: vec![[0.0; N]; ne],
             slots,
             procs,
@@ -384,8 +426,6 @@ impl<const N: usize> BatchState<N> {
         }
         for ed in &mut self.edges {
             ed.oo = [0.0; N];
-            ed.idi = [0.0; N];
-            ed.odi = [0.0; N];
             ed.bo = [0.0; N];
             ed.oq = [0.0; N];
             ed.flags = [0; N];
@@ -394,6 +434,10 @@ impl<const N: usize> BatchState<N> {
         }
         for sl in &mut self.slots {
             sl.rm = [0.0; N];
+        }
+        for h in &mut self.held {
+            h.idi = [0.0; N];
+            h.odi = [0.0; N];
         }
         for v in [
             &mut self.pipe,
@@ -424,6 +468,26 @@ impl<const N: usize> BatchState<N> {
                     }
                 }
             }
+        }
+    }
+
+    /// Inbound disrupted items on edge `e` (zero unless it can be receipt-paused).
+    #[inline(always)]
+    fn idi(&self, e: usize) -> L<N> {
+        if self.edges[e].may_hold_in {
+            self.held[e].idi
+        } else {
+            [0.0; N]
+        }
+    }
+
+    /// Outbound disrupted items on edge `e` (zero unless it can be shipment-paused or licensed).
+    #[inline(always)]
+    fn odi(&self, e: usize) -> L<N> {
+        if self.edges[e].may_hold_out {
+            self.held[e].odi
+        } else {
+            [0.0; N]
         }
     }
 
@@ -751,9 +815,10 @@ fn order_simple<const N: usize>(
         [f64::INFINITY; N]
     };
     for slot in &st.slots[s0..s1] {
-        let ed = &st.edges[net.slot_edges[slot.edges.0 as usize] as usize];
+        let e = net.slot_edges[slot.edges.0 as usize] as usize;
+        let (oo, idi) = (&st.edges[e].oo, st.idi(e));
         for j in 0..N {
-            pipeline[j] = pmin(pipeline[j], slot.rm[j] + (ed.oo[j] + ed.idi[j]));
+            pipeline[j] = pmin(pipeline[j], slot.rm[j] + (oo[j] + idi[j]));
         }
     }
     let n = net.mem_nodes[pr.members.0 as usize] as usize;
@@ -830,9 +895,9 @@ fn order_general<const N: usize>(
     for slot in &st.slots[s0..s1] {
         let mut x = slot.rm;
         for &e in &net.slot_edges[slot.edges.0 as usize..slot.edges.1 as usize] {
-            let ed = &st.edges[e as usize];
+            let (oo, idi) = (&st.edges[e as usize].oo, st.idi(e as usize));
             for j in 0..N {
-                x[j] += ed.oo[j] + ed.idi[j];
+                x[j] += oo[j] + idi[j];
             }
         }
         for j in 0..N {
@@ -878,9 +943,9 @@ fn order_general<const N: usize>(
                     } else if sp.on_shortage {
                         let mut backlog = 0.0;
                         for &e2 in edges {
-                            let e2 = &st.edges[e2 as usize];
-                            if e2.stockpile == NONE && e2.from != NONE {
-                                backlog += e2.bo[j] + e2.odi[j];
+                            let ed2 = &st.edges[e2 as usize];
+                            if ed2.stockpile == NONE && ed2.from != NONE {
+                                backlog += ed2.bo[j] + st.odi(e2 as usize)[j];
                             }
                         }
                         x = (backlog - st.edges[e].oo[j])
@@ -917,12 +982,18 @@ fn order_general<const N: usize>(
 
 /// Receipt of edge `ed` into slot `slot` (the scalar receive, same operations).
 #[inline(always)]
-fn receive_edge<const N: usize>(pipe: &mut [L<N>], ed: &mut EdgeRec<N>, slot: &mut SlotRec<N>) {
+fn receive_edge<const N: usize>(
+    pipe: &mut [L<N>],
+    ed: &mut EdgeRec<N>,
+    held: &mut HeldRec<N>,
+    slot: &mut SlotRec<N>,
+) {
     let p0 = &mut pipe[ed.pout as usize];
     let ready = *p0;
     *p0 = [0.0; N];
     let f = ed.flags;
-    let (idi_in, r_in, oo_in) = (ed.idi, slot.rm, ed.oo);
+    let idi_in = if ed.may_hold_in { held.idi } else { [0.0; N] };
+    let (r_in, oo_in) = (slot.rm, ed.oo);
     let (mut idi_out, mut r_out, mut oo_out) = ([0.0; N], [0.0; N], [0.0; N]);
     if any_bit(f, BIT_RP) {
         for j in 0..N {
@@ -936,7 +1007,9 @@ fn receive_edge<const N: usize>(pipe: &mut [L<N>], ed: &mut EdgeRec<N>, slot: &m
             oo_out[j] = oo_in[j] - ready[j];
         }
     }
-    ed.idi = idi_out;
+    if ed.may_hold_in {
+        held.idi = idi_out;
+    }
     slot.rm = r_out;
     ed.oo = oo_out;
 }
@@ -959,7 +1032,7 @@ fn receive_simple<const N: usize>(
     };
     for slot in &mut st.slots[s0..s1] {
         let e = net.slot_edges[slot.edges.0 as usize] as usize;
-        receive_edge(&mut st.pipe, &mut st.edges[e], slot);
+        receive_edge(&mut st.pipe, &mut st.edges[e], &mut st.held[e], slot);
         for j in 0..N {
             make[j] = pmin(make[j], pmax0(slot.rm[j]));
         }
@@ -984,7 +1057,8 @@ fn receive_general<const N: usize>(
     let (s0, s1) = (pr.slots.0 as usize, pr.slots.1 as usize);
     for slot in &mut st.slots[s0..s1] {
         for &e in &net.slot_edges[slot.edges.0 as usize..slot.edges.1 as usize] {
-            receive_edge(&mut st.pipe, &mut st.edges[e as usize], slot);
+            let e = e as usize;
+            receive_edge(&mut st.pipe, &mut st.edges[e], &mut st.held[e], slot);
         }
     }
     // the binding input (and capacity) limits activity
@@ -1039,7 +1113,9 @@ fn ship_plain<const N: usize>(net: &Network, st: &mut BatchState<N>, n: usize, m
             let io = ed.oq;
             // Work on local lane arrays (copied in, written back), with a pause-free fast
             // path: this shape vectorises; the per-lane operations are unchanged.
-            let (bo_in, odi_in, il_in) = (ed.bo, ed.odi, nd.il);
+            let held = &mut st.held[c as usize];
+            let odi_in = if ed.may_hold_out { held.odi } else { [0.0; N] };
+            let (bo_in, il_in) = (ed.bo, nd.il);
             let mut o = ShipOut::default();
             if any_bit(f, BIT_SP) {
                 for j in 0..N {
@@ -1061,7 +1137,9 @@ fn ship_plain<const N: usize>(net: &Network, st: &mut BatchState<N>, n: usize, m
                 }
             }
             ed.bo = o.bo;
-            ed.odi = o.odi;
+            if ed.may_hold_out {
+                held.odi = o.odi;
+            }
             nd.il = o.il;
             if record {
                 st.os[c as usize] = o.os;
@@ -1204,6 +1282,8 @@ fn settle<R: Rng, const N: usize>(
         return used;
     }
     let ed = &mut st.edges[c as usize];
+    let held = &mut st.held[c as usize];
+    let mut odi = if ed.may_hold_out { held.odi } else { [0.0; N] };
     let mut blocked = [false; N];
     for j in 0..N {
         blocked[j] = ed.flags[j] & BIT_SP != 0;
@@ -1212,7 +1292,7 @@ fn settle<R: Rng, const N: usize>(
         let key = ed.licence as usize;
         let l = &net.licences[key];
         for j in 0..N {
-            if !blocked[j] && ready[j] + ed.odi[j] > 0.0 {
+            if !blocked[j] && ready[j] + odi[j] > 0.0 {
                 blocked[j] = !licence_ok(l, &mut st.lic[key][j], t, &mut rngs[j]);
             }
         }
@@ -1220,14 +1300,17 @@ fn settle<R: Rng, const N: usize>(
     let p = &mut st.pipe[ed.pin as usize];
     let mut os_v = [0.0; N];
     for j in 0..N {
-        let (io, odi_old) = (ed.oq[j], ed.odi[j]);
+        let (io, odi_old) = (ed.oq[j], odi[j]);
         let s = ship_on_lane(blocked[j], ready[j], io, ed.bo[j], odi_old);
         os_v[j] = s.os;
         nd.il[j] -= io;
         ed.bo[j] = s.bo;
-        ed.odi[j] = odi_old + (s.odi_new - s.di_os);
+        odi[j] = odi_old + (s.odi_new - s.di_os);
         p[j] += s.os;
         used[j] = s.os - s.di_os + s.odi_new;
+    }
+    if ed.may_hold_out {
+        held.odi = odi;
     }
     if st.record_shipped {
         st.os[c as usize] = os_v;
@@ -1281,8 +1364,13 @@ fn book_costs<const N: usize>(
         let count_transit = nd.h_it != 0.0;
         for &e in &net.out_edges[nd.out.0 as usize..nd.out.1 as usize] {
             let ed = &mut st.edges[e as usize];
+            let odi = if ed.may_hold_out {
+                st.held[e as usize].odi
+            } else {
+                [0.0; N]
+            };
             for j in 0..N {
-                odi_sum[j] += ed.odi[j];
+                odi_sum[j] += odi[j];
             }
             let o = ed.pipe0 as usize;
             let ring = &mut st.pipe[o..=o + ed.lead as usize];
@@ -1313,9 +1401,9 @@ fn book_costs<const N: usize>(
                 continue; // external supply: stockpyl charges no raw-material holding
             }
             let edges = &net.slot_edges[slot.edges.0 as usize..slot.edges.1 as usize];
-            let mut idi = st.edges[edges[0] as usize].idi;
+            let mut idi = st.idi(edges[0] as usize);
             for &e in &edges[1..] {
-                let x = &st.edges[e as usize].idi;
+                let x = st.idi(e as usize);
                 for j in 0..N {
                     idi[j] += x[j];
                 }
@@ -1387,5 +1475,8 @@ fn advance_edge<const N: usize>(ed: &mut EdgeRec<N>, ring: &mut [L<N>]) {
     ed.pin = ed.pipe0 + r0 as u32;
 }
 
-// Layout at 8 lanes, in cache lines: a node's lane state and its static data in one line each.
+// Layout at 8 lanes, in cache lines: a node's lane state and its static data in one line each;
+// an edge's three lane values (on order, backorders, this period's order) and its static data
+// in one line each.
 const _: () = assert!(std::mem::size_of::<NodeRec<LANES_LARGE>>() == 128);
+const _: () = assert!(std::mem::size_of::<EdgeRec<LANES_LARGE>>() == 256);
