@@ -163,11 +163,10 @@ struct NodeRec<const N: usize> {
     stockpile: u32,
 }
 
-/// External demand at a node (touched for sinks only).
+/// External demand at a node: backlog and totals, one record per entry of `Network::demands`.
 #[derive(Debug, Clone)]
 #[repr(align(64))]
 struct DemandRec<const N: usize> {
-    dem: L<N>,
     bo_ext: L<N>,
     dem_sum: L<N>,
     met_sum: L<N>,
@@ -249,6 +248,10 @@ struct ProcRec {
 pub struct BatchState<const N: usize> {
     nodes: Vec<NodeRec<N>>,
     demand: Vec<DemandRec<N>>,
+    /// This period's external demand, one entry per entry of `Network::demands`: drawn before
+    /// the sweep into this dense array, which stays in cache, rather than into the demand
+    /// records (a write to each of those costs a miss when the state is in main memory).
+    dem: Vec<L<N>>,
     short: Vec<ShortRec<N>>,
     edges: Vec<EdgeRec<N>>,
     /// Per edge: goods held by a disruption or licence (read only where they can be nonzero).
@@ -371,13 +374,13 @@ impl<const N: usize> BatchState<N> {
             nodes,
             demand: vec![
                 DemandRec {
-                    dem: [0.0; N],
                     bo_ext: [0.0; N],
                     dem_sum: [0.0; N],
                     met_sum: [0.0; N],
                 };
-                nn
+                net.demands.len()
             ],
+            dem: vec![[0.0; N]; net.demands.len()],
             short: vec![
                 ShortRec {
                     shortage: [0.0; N],
@@ -413,8 +416,8 @@ impl<const N: usize> BatchState<N> {
         for (nd, &il) in self.nodes.iter_mut().zip(&net.init_il) {
             nd.il = [il; N];
         }
+        self.dem.fill([0.0; N]);
         for d in &mut self.demand {
-            d.dem = [0.0; N];
             d.bo_ext = [0.0; N];
             d.dem_sum = [0.0; N];
             d.met_sum = [0.0; N];
@@ -606,11 +609,10 @@ pub fn run_batch_observed<O: BatchObserver<N> + ?Sized, const N: usize>(
     (0..N)
         .map(|j| ReplicationSummary {
             cost: bs.cost_total[j],
-            fill_rate: net
-                .demands
+            fill_rate: bs
+                .demand
                 .iter()
-                .map(|&(n, _)| {
-                    let nd = &bs.demand[n as usize];
+                .map(|nd| {
                     if nd.dem_sum[j] > 0.0 {
                         nd.met_sum[j] / nd.dem_sum[j]
                     } else {
@@ -618,13 +620,10 @@ pub fn run_batch_observed<O: BatchObserver<N> + ?Sized, const N: usize>(
                     }
                 })
                 .collect(),
-            lost_output: net
-                .demands
+            lost_output: bs
+                .demand
                 .iter()
-                .map(|&(n, _)| {
-                    let nd = &bs.demand[n as usize];
-                    nd.dem_sum[j] - nd.met_sum[j]
-                })
+                .map(|nd| nd.dem_sum[j] - nd.met_sum[j])
                 .collect(),
             first_stockout: bs
                 .short
@@ -642,8 +641,7 @@ fn step<R: Rng, const N: usize>(net: &Network, st: &mut BatchState<N>, t: u32, r
     disruptions(net, st, t, rngs);
     // 2. demand: the scalar kernel draws all disruptions, then all demands, per replication;
     // lanes have independent streams so lane-by-lane order is equivalent.
-    for (n, d) in &net.demands {
-        let x = &mut st.demand[*n as usize].dem;
+    for ((_, d), x) in net.demands.iter().zip(&mut st.dem) {
         match d {
             Demand::Constant(c) => *x = [*c; N],
             Demand::Series(v) => *x = [v[t as usize % v.len()]; N],
@@ -869,7 +867,7 @@ fn node_orders<const N: usize>(net: &Network, st: &BatchState<N>, n: usize) -> L
         }
     }
     if nd.has_demand {
-        let dem = &st.demand[n].dem;
+        let dem = &st.dem[net.demand_of[n] as usize];
         for j in 0..N {
             d[j] += dem[j];
         }
@@ -1089,8 +1087,9 @@ fn ship_plain<const N: usize>(net: &Network, st: &mut BatchState<N>, n: usize, m
     let nd = &mut st.nodes[n];
     for &c in &net.claims[nd.claims.0 as usize..nd.claims.1 as usize] {
         if c == NONE {
-            let dr = &mut st.demand[n];
-            let (bo_in, dem, il_in) = (dr.bo_ext, dr.dem, nd.il);
+            let k = net.demand_of[n] as usize;
+            let dr = &mut st.demand[k];
+            let (bo_in, dem, il_in) = (dr.bo_ext, st.dem[k], nd.il);
             let (mut bo_out, mut il_out) = ([0.0; N], [0.0; N]);
             for j in 0..N {
                 let ready = pmin(on_hand[j], bo_in[j] + dem[j]);
@@ -1179,10 +1178,16 @@ fn settle_external_lane(
 
 /// A claim's current size in one lane: backorders plus this period's order.
 #[inline(always)]
-fn claim_lane<const N: usize>(st: &BatchState<N>, n: usize, c: u32, j: usize) -> f64 {
+fn claim_lane<const N: usize>(
+    net: &Network,
+    st: &BatchState<N>,
+    n: usize,
+    c: u32,
+    j: usize,
+) -> f64 {
     if c == NONE {
-        let dr = &st.demand[n];
-        dr.bo_ext[j] + dr.dem[j]
+        let k = net.demand_of[n] as usize;
+        st.demand[k].bo_ext[j] + st.dem[k][j]
     } else {
         let ed = &st.edges[c as usize];
         ed.bo[j] + ed.oq[j]
@@ -1204,7 +1209,7 @@ fn ship_general<R: Rng, const N: usize>(
             let c = net.claims[ci];
             let mut ready = [0.0; N];
             for j in 0..N {
-                ready[j] = pmin(on_hand[j], claim_lane(st, n, c, j));
+                ready[j] = pmin(on_hand[j], claim_lane(net, st, n, c, j));
             }
             let used = settle(net, st, n, c, &ready, t, rngs);
             for j in 0..N {
@@ -1219,7 +1224,7 @@ fn ship_general<R: Rng, const N: usize>(
             let mut total = [0.0; N];
             while cj < c1 && net.claim_class[cj] == class {
                 for j in 0..N {
-                    total[j] += claim_lane(st, n, net.claims[cj], j);
+                    total[j] += claim_lane(net, st, n, net.claims[cj], j);
                 }
                 cj += 1;
             }
@@ -1235,7 +1240,7 @@ fn ship_general<R: Rng, const N: usize>(
                 let c = net.claims[ck];
                 let mut ready = [0.0; N];
                 for j in 0..N {
-                    let claim = claim_lane(st, n, c, j);
+                    let claim = claim_lane(net, st, n, c, j);
                     ready[j] = if f[j] >= 1.0 { claim } else { claim * f[j] };
                 }
                 let used = settle(net, st, n, c, &ready, t, rngs);
@@ -1262,8 +1267,9 @@ fn settle<R: Rng, const N: usize>(
     let mut used = [0.0; N];
     let nd = &mut st.nodes[n];
     if c == NONE {
-        let dr = &mut st.demand[n];
-        let (bo_in, dem, il_in) = (dr.bo_ext, dr.dem, nd.il);
+        let k = net.demand_of[n] as usize;
+        let dr = &mut st.demand[k];
+        let (bo_in, dem, il_in) = (dr.bo_ext, st.dem[k], nd.il);
         let (mut bo_out, mut il_out) = ([0.0; N], [0.0; N]);
         for j in 0..N {
             used[j] = settle_external_lane(
