@@ -272,6 +272,8 @@ pub struct BatchState<const N: usize> {
     record_shipped: bool,
     /// Whether each period runs as one sweep ([`Network::single_sweep`]).
     single_sweep: bool,
+    /// Zeros, read in place of the held goods of edges that cannot hold any.
+    zero: L<N>,
 }
 
 impl<const N: usize> BatchState<N> {
@@ -409,6 +411,7 @@ impl<const N: usize> BatchState<N> {
             cost_total: [0.0; N],
             record_shipped: false,
             single_sweep: net.single_sweep(),
+            zero: [0.0; N],
         }
     }
 
@@ -476,21 +479,21 @@ impl<const N: usize> BatchState<N> {
 
     /// Inbound disrupted items on edge `e` (zero unless it can be receipt-paused).
     #[inline(always)]
-    fn idi(&self, e: usize) -> L<N> {
+    fn idi(&self, e: usize) -> &L<N> {
         if self.edges[e].may_hold_in {
-            self.held[e].idi
+            &self.held[e].idi
         } else {
-            [0.0; N]
+            &self.zero
         }
     }
 
     /// Outbound disrupted items on edge `e` (zero unless it can be shipment-paused or licensed).
     #[inline(always)]
-    fn odi(&self, e: usize) -> L<N> {
+    fn odi(&self, e: usize) -> &L<N> {
         if self.edges[e].may_hold_out {
-            self.held[e].odi
+            &self.held[e].odi
         } else {
-            [0.0; N]
+            &self.zero
         }
     }
 
@@ -1176,22 +1179,21 @@ fn settle_external_lane(
     os - di_os + 0.0
 }
 
-/// A claim's current size in one lane: backorders plus this period's order.
+/// A claim's current size in every lane: backorders plus this period's order.
 #[inline(always)]
-fn claim_lane<const N: usize>(
-    net: &Network,
-    st: &BatchState<N>,
-    n: usize,
-    c: u32,
-    j: usize,
-) -> f64 {
-    if c == NONE {
+fn claim<const N: usize>(net: &Network, st: &BatchState<N>, n: usize, c: u32) -> L<N> {
+    let (bo, new) = if c == NONE {
         let k = net.demand_of[n] as usize;
-        st.demand[k].bo_ext[j] + st.dem[k][j]
+        (&st.demand[k].bo_ext, &st.dem[k])
     } else {
         let ed = &st.edges[c as usize];
-        ed.bo[j] + ed.oq[j]
+        (&ed.bo, &ed.oq)
+    };
+    let mut x = [0.0; N];
+    for j in 0..N {
+        x[j] = bo[j] + new[j];
     }
+    x
 }
 
 /// Shipment of any node under its rationing rule (the scalar `ship_node`), lane by lane.
@@ -1207,9 +1209,10 @@ fn ship_general<R: Rng, const N: usize>(
     if st.nodes[n].in_order {
         for ci in c0..c1 {
             let c = net.claims[ci];
+            let size = claim(net, st, n, c);
             let mut ready = [0.0; N];
             for j in 0..N {
-                ready[j] = pmin(on_hand[j], claim_lane(net, st, n, c, j));
+                ready[j] = pmin(on_hand[j], size[j]);
             }
             let used = settle(net, st, n, c, &ready, t, rngs);
             for j in 0..N {
@@ -1223,8 +1226,9 @@ fn ship_general<R: Rng, const N: usize>(
             let mut cj = ci;
             let mut total = [0.0; N];
             while cj < c1 && net.claim_class[cj] == class {
+                let size = claim(net, st, n, net.claims[cj]);
                 for j in 0..N {
-                    total[j] += claim_lane(net, st, n, net.claims[cj], j);
+                    total[j] += size[j];
                 }
                 cj += 1;
             }
@@ -1239,9 +1243,9 @@ fn ship_general<R: Rng, const N: usize>(
             for ck in ci..cj {
                 let c = net.claims[ck];
                 let mut ready = [0.0; N];
+                let size = claim(net, st, n, c);
                 for j in 0..N {
-                    let claim = claim_lane(net, st, n, c, j);
-                    ready[j] = if f[j] >= 1.0 { claim } else { claim * f[j] };
+                    ready[j] = if f[j] >= 1.0 { size[j] } else { size[j] * f[j] };
                 }
                 let used = settle(net, st, n, c, &ready, t, rngs);
                 for j in 0..N {
@@ -1369,15 +1373,11 @@ fn book_costs<const N: usize>(
         // in the scalar kernel.
         let count_transit = nd.h_it != 0.0;
         for &e in &net.out_edges[nd.out.0 as usize..nd.out.1 as usize] {
-            let ed = &mut st.edges[e as usize];
-            let odi = if ed.may_hold_out {
-                st.held[e as usize].odi
-            } else {
-                [0.0; N]
-            };
+            let odi = st.odi(e as usize);
             for j in 0..N {
                 odi_sum[j] += odi[j];
             }
+            let ed = &mut st.edges[e as usize];
             let o = ed.pipe0 as usize;
             let ring = &mut st.pipe[o..=o + ed.lead as usize];
             if count_transit {
@@ -1407,7 +1407,7 @@ fn book_costs<const N: usize>(
                 continue; // external supply: stockpyl charges no raw-material holding
             }
             let edges = &net.slot_edges[slot.edges.0 as usize..slot.edges.1 as usize];
-            let mut idi = st.idi(edges[0] as usize);
+            let mut idi = *st.idi(edges[0] as usize);
             for &e in &edges[1..] {
                 let x = st.idi(e as usize);
                 for j in 0..N {
