@@ -202,8 +202,9 @@ struct EdgeRec<const N: usize> {
     /// Whether a receipt pause can hold goods at the customer (else inbound disrupted items stay
     /// zero and are not stored).
     may_hold_in: bool,
-    /// Whether a shipment pause or a licence can hold goods at the supplier (else outbound
-    /// disrupted items stay zero and are not stored).
+    /// Whether goods can be held at the supplier: a shipment pause or a licence on any of the
+    /// supplier's edges (see `BatchState::new`); else outbound disrupted items stay zero and are
+    /// not stored.
     may_hold_out: bool,
 }
 
@@ -487,7 +488,7 @@ impl<const N: usize> BatchState<N> {
         }
     }
 
-    /// Outbound disrupted items on edge `e` (zero unless it can be shipment-paused or licensed).
+    /// Outbound disrupted items on edge `e` (zero unless its supplier can hold goods on any edge).
     #[inline(always)]
     fn odi(&self, e: usize) -> &L<N> {
         if self.edges[e].may_hold_out {
