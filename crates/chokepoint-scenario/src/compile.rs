@@ -31,6 +31,7 @@ use chokepoint_sim::{
     LicenceSpec, Network, NetworkBuilder, NodeId, NodeSpec, Rationing, StockpileSpec, Supply,
     Target,
 };
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// What a kernel node stands for.
@@ -58,6 +59,17 @@ pub struct SinkMeta {
     pub units_per_day: f64,
 }
 
+/// Where one demand row was placed: the sink nodes and the part of its units each carries.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemandPlacement {
+    pub demand: String,
+    pub sector: String,
+    pub region: String,
+    pub units_per_year: f64,
+    /// (node name, part of the row's units); empty when no open node makes the product.
+    pub nodes: Vec<(String, f64)>,
+}
+
 /// What a kernel edge stands for.
 #[derive(Debug, Clone)]
 pub struct EdgeMeta {
@@ -70,6 +82,8 @@ pub struct EdgeMeta {
 #[derive(Debug)]
 pub struct Compiled {
     pub network: Network,
+    /// Where each demand row of the year went (empty `nodes`: unserved).
+    pub placements: Vec<DemandPlacement>,
     pub nodes: Vec<NodeMeta>,
     /// In [`Network::sinks`] order.
     pub sinks: Vec<SinkMeta>,
@@ -256,12 +270,15 @@ fn topo(p: &Plan) -> Vec<usize> {
     order
 }
 
-/// Capacity push: each node's output with every plant at capacity, each supplier dividing its
-/// output over its customers in proportion to the lanes' contracted shares, each process limited
-/// by its scarcest input. A facility's capacity for a material is shared by its routes (first
-/// pass: split by uncapped reach; second pass: capped). `available` scales each node's capacity
-/// (0 for a plant not yet open at the scenario start). Returns (node potential, link flows).
-fn capacity_push(p: &Plan, order: &[usize], available: &[f64]) -> (Vec<f64>, Vec<f64>) {
+/// How a facility's output of a material divides over its recipe routes (a separation plant fed
+/// with several ores runs one route per feed): in proportion to the output each route could
+/// reach with every plant upstream at capacity, each supplier dividing its output over its
+/// customers by the lanes' contracted shares and each process limited by its scarcest input.
+/// This is a feed mix within one plant only; how customers divide their orders over plants is
+/// the lanes' contracted share, read from the data. `available` scales each node's capacity (0
+/// for a plant not open on the start date). Returns, per node, its share of its facility's
+/// output of its material (1 for a single route).
+fn route_shares(p: &Plan, order: &[usize], available: &[f64]) -> Vec<f64> {
     let n = p.nodes.len();
     let member_of: HashMap<usize, (usize, f64)> =
         p.coproducts.iter().map(|&(l, m, r)| (m, (l, r))).collect();
@@ -303,7 +320,6 @@ fn capacity_push(p: &Plan, order: &[usize], available: &[f64]) -> (Vec<f64>, Vec
         }
         (potential, flow)
     };
-    // Pass 1 gives each route its reach with the whole facility capacity; pass 2 shares it.
     let (reach, _) = pass(&vec![1.0; n]);
     let mut cap_share = vec![1.0; n];
     for routes in p.index.values() {
@@ -318,7 +334,7 @@ fn capacity_push(p: &Plan, order: &[usize], available: &[f64]) -> (Vec<f64>, Vec
             }
         }
     }
-    pass(&cap_share)
+    cap_share
 }
 
 fn selector_countries(
@@ -497,16 +513,28 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
             }
         })
         .collect();
-    let (potential, flow) = capacity_push(&p, &order, &available);
+    let route_share = route_shares(&p, &order, &available);
     let year = scenario
         .demand_year
         .or_else(|| world.demand.values().map(|d| d.year).max());
     let mut sink_demand: BTreeMap<usize, (String, String, f64)> = BTreeMap::new();
+    let mut placements: Vec<DemandPlacement> = Vec::new();
+    // A world row is the published total when the sector has country rows that year; it is
+    // placed only when it is the sector's sole row.
+    let has_country_rows: std::collections::HashSet<_> = world
+        .demand
+        .values()
+        .filter(|d| Some(d.year) == year && d.region != "WLD")
+        .map(|d| d.sector)
+        .collect();
     for d in world.demand.values().filter(|d| Some(d.year) == year) {
         let sector = world.sectors.get(d.sector);
         let (Some(product), Some(units)) = (sector.end_product, d.units) else {
             continue;
         };
+        if d.region == "WLD" && has_country_rows.contains(&d.sector) {
+            continue;
+        }
         let region = world
             .regions
             .lookup(&d.region)
@@ -517,72 +545,107 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         };
         let candidates: Vec<usize> = (0..n)
             .filter(|&i| p.nodes[i].material == product && in_region(p.nodes[i].country))
+            .filter(|&i| available[i] > 0.0)
             .collect();
-        // Potentials are annual, like capacities.
-        let reach: f64 = candidates.iter().map(|&i| potential[i]).sum::<f64>();
-        if candidates.is_empty() || reach <= 0.0 {
+        let mut placement = DemandPlacement {
+            demand: d.key.clone(),
+            sector: sector.key.clone(),
+            region: d.region.clone(),
+            units_per_year: units,
+            nodes: Vec::new(),
+        };
+        if candidates.is_empty() {
             warnings.push(format!(
-                "demand `{}`: no node in {} can make `{}`; demand left out",
+                "demand `{}`: no open node in {} makes `{}`; its {units} units/yr are unserved",
                 d.key,
                 d.region,
                 world.materials.get(product).key
             ));
+            placements.push(placement);
             continue;
         }
-        // Demand above what the network reaches would be a shortage in every scenario, which
-        // would hide the effect of a disruption: it is capped and the cap is reported.
-        let cap = scenario.inventory.max_utilisation;
-        let scale = (units / reach).min(cap);
-        if units > reach * cap {
-            assumptions.push(format!(
-                "demand `{}`: the modelled network reaches {:.0} of {:.0} units/yr ({:.1}%); simulated demand is capped at {:.0}% of its reach",
-                d.key, reach, units, 100.0 * reach / units, 100.0 * cap
-            ));
-        }
-        for &i in &candidates {
+        // Several assemblers of the product in one country share its demand by capacity where
+        // every one has a capacity, else equally (reported).
+        let caps: Vec<Option<f64>> = candidates.iter().map(|&i| p.capacity[i]).collect();
+        let weights: Vec<f64> = if caps.iter().all(Option::is_some) {
+            caps.iter().map(|c| c.unwrap_or(0.0)).collect()
+        } else {
+            vec![1.0; candidates.len()]
+        };
+        let total: f64 = weights.iter().sum();
+        for (&i, &w) in candidates.iter().zip(&weights) {
+            let part = if total > 0.0 {
+                w / total
+            } else {
+                1.0 / candidates.len() as f64
+            };
             let e = sink_demand
                 .entry(i)
                 .or_insert((sector.key.clone(), sector.name.clone(), 0.0));
-            e.2 += potential[i] * scale / 365.0;
+            e.2 += units * part / 365.0;
+            placement.nodes.push((p.nodes[i].name.clone(), part));
         }
         if candidates.len() > 1 {
             assumptions.push(format!(
-                "demand `{}` ({} units/yr, {}) split over {} assembly nodes by their capacity-push reach: {}",
+                "demand `{}` ({units} units/yr, {}) split over {} assembly nodes by {}: {}",
                 d.key,
-                units,
                 d.region,
                 candidates.len(),
-                candidates
+                if total > 0.0 && caps.iter().all(Option::is_some) {
+                    "capacity"
+                } else {
+                    "equal parts"
+                },
+                placement
+                    .nodes
                     .iter()
-                    .map(|&i| format!("{} {:.1}%", p.nodes[i].name, 100.0 * potential[i] / reach))
+                    .map(|(name, part)| format!("{name} {:.1}%", 100.0 * part))
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
         }
+        placements.push(placement);
     }
 
-    // ---- order shares per input slot, from the capacity-push flows (a customer buys from its
-    // suppliers in the proportions their output reaches it).
-    let mut slot_flow: HashMap<(usize, MaterialId), f64> = HashMap::new();
+    // ---- order shares per input slot: the lanes' contracted shares (the customer's inbound
+    // split, from trade and company data), over the suppliers open on the start date; a
+    // supplier's share is split over its recipe routes by the feed each route can reach.
+    let mut slot_open: HashMap<(usize, MaterialId), f64> = HashMap::new();
     let mut slot_links: HashMap<(usize, MaterialId), usize> = HashMap::new();
-    for (k, &(s, c, ..)) in p.links.iter().enumerate() {
-        *slot_flow.entry((c, p.nodes[s].material)).or_default() += flow[k];
-        *slot_links.entry((c, p.nodes[s].material)).or_default() += 1;
+    for &(s, c, _, _, w) in &p.links {
+        if available[s] > 0.0 {
+            *slot_open.entry((c, p.nodes[s].material)).or_default() += w * route_share[s];
+            *slot_links.entry((c, p.nodes[s].material)).or_default() += 1;
+        }
     }
     let link_share: Vec<f64> = p
         .links
         .iter()
-        .enumerate()
-        .map(|(k, &(s, c, ..))| {
+        .map(|&(s, c, _, _, w)| {
             let key = (c, p.nodes[s].material);
-            let total = slot_flow[&key];
-            if total > 0.0 {
-                flow[k] / total
-            } else {
-                1.0 / slot_links[&key] as f64
+            match slot_open.get(&key) {
+                _ if available[s] <= 0.0 => 0.0,
+                Some(&total) if total > 0.0 => w * route_share[s] / total,
+                _ => 1.0 / slot_links.get(&key).copied().unwrap_or(1) as f64,
             }
         })
         .collect();
+    for (&(c, m), &total) in &slot_open {
+        let contracted: f64 = p
+            .links
+            .iter()
+            .filter(|l| l.1 == c && p.nodes[l.0].material == m)
+            .map(|l| l.4 * route_share[l.0])
+            .sum();
+        if contracted > 0.0 && total < contracted - 1e-9 {
+            assumptions.push(format!(
+                "{} buys `{}`: {:.0}% of its contracted suppliers' share is not open on the start date; the open suppliers take it pro rata",
+                p.nodes[c].name,
+                world.materials.get(m).key,
+                100.0 * (1.0 - total / contracted)
+            ));
+        }
+    }
 
     // ---- baseline flows: pull sink demand upstream through BOMs and order shares.
     let mut required = vec![0.0; n];
@@ -609,6 +672,21 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
     let mut nodes = p.nodes.clone();
     for i in 0..n {
         nodes[i].baseline_per_day = required[i];
+    }
+    // Demand is not scaled to what the network can make: where the baseline asks a plant for
+    // more than its capacity, the shortfall is structural and shows in every scenario.
+    for i in (0..n).filter(|&i| !leader_of.contains_key(&i)) {
+        if let Some(cap) = p.capacity[i] {
+            let open = cap * available[i];
+            if required[i] * 365.0 > open * (1.0 + 1e-9) {
+                warnings.push(format!(
+                    "structural shortfall: {} is asked for {:.0} units/yr in the baseline but can make {:.0} on the start date",
+                    p.nodes[i].name,
+                    required[i] * 365.0,
+                    open
+                ));
+            }
+        }
     }
     // A node without baseline flow is inert in every scenario: order shares are fixed, and the
     // pull gives a node flow whenever any customer with flow orders from it. Leaving such nodes
@@ -666,10 +744,12 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                     .unwrap_or(default_rationing),
             );
         spec.base_stock = BaseStock::Level(s_level);
-        // Pipelines start empty in the kernel (stockpyl's convention); holding the goods that
-        // would be in transit as extra stock lets the baseline start in steady state instead of
-        // a start-up shortage at plants that run at capacity.
-        spec.initial_inventory = Some(s_level + lead_in[i] as f64 * required[i]);
+        // The run starts in the baseline's steady state: pipelines full at the baseline flows
+        // and on-hand at the base stock less the pipeline, so a policy-free run ships its
+        // baseline flows from day 0 (a member reads its leader's activity).
+        if !leader_of.contains_key(&i) {
+            spec.steady_activity = Some(required[i]);
+        }
         if let Some(cap) = p.capacity[i].filter(|_| !leader_of.contains_key(&i)) {
             let mut c = Capacity::constant(cap / 365.0);
             if let Some(f) = fac {
@@ -1060,6 +1140,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         .collect();
     Ok(Compiled {
         network,
+        placements,
         nodes: kernel_nodes,
         sinks,
         edges,

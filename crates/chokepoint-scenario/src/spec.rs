@@ -119,14 +119,6 @@ pub struct InventoryPolicy {
     /// Coefficient of variation of daily end-product demand (0 = deterministic).
     #[serde(default)]
     pub demand_cv: f64,
-    /// Highest share of its capacity-push reach a sector's simulated demand may take. Plants do
-    /// not run at nameplate; below 1 the baseline has slack to recover from transients.
-    #[serde(default = "default_utilisation")]
-    pub max_utilisation: f64,
-}
-
-fn default_utilisation() -> f64 {
-    0.95
 }
 
 impl Default for InventoryPolicy {
@@ -135,7 +127,6 @@ impl Default for InventoryPolicy {
             days_of_cover: 30.0,
             by_stage: Default::default(),
             demand_cv: 0.0,
-            max_utilisation: default_utilisation(),
         }
     }
 }
@@ -437,15 +428,6 @@ impl Scenario {
                     "expected a number of days >= 0".into(),
                 );
             }
-        }
-        if !(self.inventory.max_utilisation > 0.0 && self.inventory.max_utilisation <= 1.0) {
-            return bad(
-                "inventory.max_utilisation".into(),
-                format!(
-                    "{}; expected a share in (0, 1]",
-                    self.inventory.max_utilisation
-                ),
-            );
         }
         if !(self.inventory.demand_cv.is_finite() && self.inventory.demand_cv >= 0.0) {
             return bad(

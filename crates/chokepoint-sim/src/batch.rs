@@ -431,8 +431,8 @@ impl<const N: usize> BatchState<N> {
             sh.stockout_periods = [0; N];
             sh.first_stockout = [NONE; N];
         }
-        for ed in &mut self.edges {
-            ed.oo = [0.0; N];
+        for (ed, &oo) in self.edges.iter_mut().zip(&net.init_oo) {
+            ed.oo = [oo; N];
             ed.bo = [0.0; N];
             ed.oq = [0.0; N];
             ed.flags = [0; N];
@@ -446,8 +446,10 @@ impl<const N: usize> BatchState<N> {
             h.idi = [0.0; N];
             h.odi = [0.0; N];
         }
+        for (p, &x) in self.pipe.iter_mut().zip(&net.init_pipe) {
+            *p = [x; N];
+        }
         for v in [
-            &mut self.pipe,
             &mut self.os,
             &mut self.sp_budget,
             &mut self.sp_released,

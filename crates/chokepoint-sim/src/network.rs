@@ -103,6 +103,13 @@ pub struct Network {
     pub(crate) node_yield: Vec<f64>,
     pub(crate) base: Vec<f64>,
     pub(crate) init_il: Vec<f64>,
+    /// Pipeline contents at period 0, by ring slot (non-zero only for steady starts).
+    pub(crate) init_pipe: Vec<f64>,
+    /// Goods on order per edge at period 0 (the initial pipeline).
+    pub(crate) init_oo: Vec<f64>,
+    /// Per edge, the node whose origin stamp its initial pipeline carries (the supplier; the
+    /// customer's leader for external supply).
+    pub(crate) init_pipe_node: Vec<u32>,
     pub(crate) h: Vec<f64>,
     pub(crate) p: Vec<f64>,
     pub(crate) h_it: Vec<f64>,
@@ -217,6 +224,9 @@ impl Network {
                     "initial_inventory",
                     format!("must be finite, got {x}"),
                 ));
+            }
+            if let Some(a) = n.steady_activity {
+                finite_nonneg(a).map_err(|r| node_err(i, "steady_activity", r))?;
             }
             let c = &n.capacity;
             if c.per_period.is_nan() || c.per_period < 0.0 {
@@ -819,6 +829,41 @@ impl Network {
                 (None, None) => s,
             })
             .collect();
+        // Steady start: fill each inbound pipeline of a steady process with what its activity
+        // orders per period, and lower each member's on-hand by the pipeline term of its
+        // inventory position (the same expression the order phase evaluates, with no raw
+        // material and nothing held), so that position equals the base stock.
+        let mut init_il = init_il;
+        let mut init_pipe = vec![0.0f64; pipe_len];
+        let mut init_oo = vec![0.0f64; ne];
+        for q in 0..np {
+            let (m0, m1) = (mem_start[q] as usize, mem_start[q + 1] as usize);
+            let Some(act) = b.nodes[mem_nodes[m0] as usize].steady_activity else {
+                continue;
+            };
+            let (s0, s1) = (slot_start[q] as usize, slot_start[q + 1] as usize);
+            let mut pipeline = if s0 == s1 { 0.0 } else { f64::INFINITY };
+            for sl in s0..s1 {
+                let mut x = 0.0;
+                for &e in &slot_edges[slot_edge_start[sl] as usize..slot_edge_start[sl + 1] as usize]
+                {
+                    let e = e as usize;
+                    let per_period = act * slot_bom[sl] * e_share[e];
+                    let lead = e_lead[e] as usize;
+                    let o = e_pipe[e] as usize;
+                    init_pipe[o..o + lead].fill(per_period);
+                    init_oo[e] = per_period * lead as f64;
+                    x += init_oo[e];
+                }
+                pipeline = pipeline.min(x / slot_bom[sl]);
+            }
+            for &n in &mem_nodes[m0..m1] {
+                let n = n as usize;
+                if b.nodes[n].stockpile.is_none() {
+                    init_il[n] = (base[n] - yield_of[n] * pipeline).max(0.0);
+                }
+            }
+        }
         let cap: Vec<Capacity> = leaders
             .iter()
             .map(|&l| b.nodes[l as usize].capacity)
@@ -848,6 +893,17 @@ impl Network {
             node_yield: yield_of,
             base,
             init_il,
+            init_pipe,
+            init_oo,
+            init_pipe_node: (0..ne)
+                .map(|e| {
+                    if e_from[e] == NONE {
+                        leaders[e_proc[e] as usize]
+                    } else {
+                        e_from[e]
+                    }
+                })
+                .collect(),
             h: b.nodes.iter().map(|n| n.holding_cost).collect(),
             p: b.nodes.iter().map(|n| n.stockout_cost).collect(),
             h_it: b

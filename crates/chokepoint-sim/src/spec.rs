@@ -210,6 +210,14 @@ pub struct NodeSpec {
     /// Origin label stamped on this node's output (sources: country of mining; a separation
     /// plant can restamp with the country of separation). `None` keeps the input mix.
     pub origin: Option<u16>,
+    /// Start this node's process in the steady state of running at this activity (units of
+    /// the node's output per period): every inbound pipeline holds what that activity ordered
+    /// over the last lead-time periods, and the on-hand stock of each member is its base-stock
+    /// level less its share of that pipeline, so the inventory position equals the base stock
+    /// and a run without disruptions orders, ships and receives the same amounts from period 0.
+    /// Read on a process's leader; overrides `initial_inventory`. `None` starts with empty
+    /// pipelines (stockpyl's convention).
+    pub steady_activity: Option<f64>,
 }
 
 impl NodeSpec {
@@ -231,6 +239,7 @@ impl NodeSpec {
             rationing: Rationing::InOrder,
             stockpile: None,
             origin: None,
+            steady_activity: None,
         }
     }
     /// Sets the base-stock level in units.
@@ -292,6 +301,12 @@ impl NodeSpec {
     /// Sets the initial inventory.
     pub fn initial_inventory(mut self, x: f64) -> Self {
         self.initial_inventory = Some(x);
+        self
+    }
+    /// Starts the node's process in steady state at `activity` per period (see
+    /// [`NodeSpec::steady_activity`]).
+    pub fn starts_steady(mut self, activity: f64) -> Self {
+        self.steady_activity = Some(activity);
         self
     }
 }

@@ -146,10 +146,10 @@ impl State {
             dem_sum: vec![0.0; nn],
             met_sum: vec![0.0; nn],
             rm: vec![0.0; ns],
-            pipe: vec![0.0; net.pipe_len],
+            pipe: net.init_pipe.clone(),
             pout: net.e_pipe.clone(),
             pin: (0..ne).map(|e| net.e_pipe[e] + net.e_lead[e]).collect(),
-            oo: vec![0.0; ne],
+            oo: net.init_oo.clone(),
             idi: vec![0.0; ne],
             odi: vec![0.0; ne],
             bo: vec![0.0; ne],
@@ -197,8 +197,6 @@ impl State {
             &mut self.dem_sum,
             &mut self.met_sum,
             &mut self.rm,
-            &mut self.pipe,
-            &mut self.oo,
             &mut self.idi,
             &mut self.odi,
             &mut self.bo,
@@ -214,6 +212,8 @@ impl State {
         ] {
             v.fill(0.0);
         }
+        self.pipe.copy_from_slice(&net.init_pipe);
+        self.oo.copy_from_slice(&net.init_oo);
         self.pout.copy_from_slice(&net.e_pipe);
         for (e, p) in self.pin.iter_mut().enumerate() {
             *p = net.e_pipe[e] + net.e_lead[e];
@@ -235,6 +235,22 @@ impl State {
                     net.origin_stamp[n] as usize
                 };
                 self.o_node[n * k + lab] = 1.0;
+            }
+            // A steady start's pipeline carries its supplier's stamp (the customer's for
+            // external supply), by the same rule as initial stock.
+            for e in 0..net.e_from.len() {
+                let n = net.init_pipe_node[e] as usize;
+                let lab = if net.origin_stamp[n] == NONE {
+                    0
+                } else {
+                    net.origin_stamp[n] as usize
+                };
+                let o = net.e_pipe[e] as usize;
+                for p in o..=o + net.e_lead[e] as usize {
+                    if net.init_pipe[p] > 0.0 {
+                        self.o_pipe[p * k + lab] = 1.0;
+                    }
+                }
             }
         }
         for (i, d) in net.disruptions.iter().enumerate() {
@@ -293,7 +309,8 @@ impl State {
             + self.idi.iter().sum::<f64>();
         MassBalance {
             stock,
-            initial: net.init_il.iter().map(|&x| x.max(0.0)).sum(),
+            initial: net.init_il.iter().map(|&x| x.max(0.0)).sum::<f64>()
+                + net.init_pipe.iter().sum::<f64>(),
             inflow: self.cum_in,
             outflow: self.cum_out,
             produced: self.cum_made,

@@ -201,6 +201,93 @@ fn coproduction_follows_the_binding_output_and_surplus_accumulates() {
     assert!(last.2 > 100.0, "Nd surplus accumulates: {last:?}");
 }
 
+#[test]
+fn a_steady_start_runs_at_its_flows_from_the_first_period() {
+    // mine -(lead 2)-> separation (+ co-product at 0.25) -(lead 5, 60%)-> magnet plant
+    // <-(lead 3, 40%)- import; magnet plant (2 units of input per unit) -(lead 4)-> assembly
+    // with demand 10 per period. Steady flows: assembly 10, magnets 10, inputs 20 = 12 + 8.
+    let mut b = NetworkBuilder::new();
+    let cover = 6.0;
+    let mine = b.node(
+        NodeSpec::new("mine")
+            .base_stock((1.0 + cover) * 12.0)
+            .external_supply(1)
+            .starts_steady(12.0),
+    );
+    let sep = b.node(
+        NodeSpec::new("sep")
+            .base_stock((2.0 + cover) * 12.0)
+            .starts_steady(12.0),
+    );
+    let co = b.node(NodeSpec::new("co").base_stock(1.0));
+    b.coproduct(sep, co, 0.25);
+    let import = b.node(
+        NodeSpec::new("import")
+            .base_stock((1.0 + cover) * 8.0)
+            .external_supply(1)
+            .starts_steady(8.0),
+    );
+    let magnet = b.node(
+        NodeSpec::new("magnet")
+            .base_stock((5.0 + cover) * 10.0)
+            .starts_steady(10.0),
+    );
+    let assembly = b.node(
+        NodeSpec::new("assembly")
+            .base_stock((4.0 + cover) * 10.0)
+            .demand(Demand::Constant(10.0))
+            .starts_steady(10.0),
+    );
+    b.edge(EdgeSpec::new(mine, sep, 2));
+    let from_sep = b.edge(EdgeSpec::new(sep, magnet, 5).bom(2.0).slot(0).share(0.6));
+    let from_import = b.edge(EdgeSpec::new(import, magnet, 3).bom(2.0).slot(0).share(0.4));
+    let to_assembly = b.edge(EdgeSpec::new(magnet, assembly, 4));
+    let net = b.build().expect("network");
+    let out = series(&net, 60, |n, s| {
+        (
+            s.shipped(from_sep),
+            s.shipped(from_import),
+            s.shipped(to_assembly),
+            s.produced(assembly),
+            s.external_backorders(assembly),
+            s.inventory_level(magnet),
+            s.mass_balance(n).residual(),
+        )
+    });
+    for (t, &(a, b2, c, made, bo, il, residual)) in out.iter().enumerate() {
+        assert!((a - 12.0).abs() < 1e-9, "period {t}: separation ships {a}");
+        assert!((b2 - 8.0).abs() < 1e-9, "period {t}: import ships {b2}");
+        assert!((c - 10.0).abs() < 1e-9, "period {t}: magnets ship {c}");
+        assert!((made - 10.0).abs() < 1e-9, "period {t}: assembly makes {made}");
+        assert!(bo.abs() < 1e-9, "period {t}: backorders {bo}");
+        // on hand = cover + (longest lead - mean lead) x flow, constant over time
+        assert!((il - out[0].5).abs() < 1e-9, "period {t}: stock drifts to {il}");
+        assert!(residual.abs() < 1e-6, "period {t}: mass residual {residual}");
+    }
+    // Without the steady start the pipelines start empty: nothing arrives for a lead time, so
+    // the customer's stock falls by lead time x flow before it settles.
+    let cold_net = |steady: bool| {
+        let mut b = NetworkBuilder::new();
+        let mut m = NodeSpec::new("m").base_stock(70.0).external_supply(1);
+        let mut a = NodeSpec::new("a")
+            .base_stock(100.0)
+            .demand(Demand::Constant(10.0));
+        if steady {
+            m = m.starts_steady(10.0);
+            a = a.starts_steady(10.0);
+        }
+        let (m, a) = (b.node(m), b.node(a));
+        b.edge(EdgeSpec::new(m, a, 4));
+        (b.build().expect("network"), a)
+    };
+    for steady in [false, true] {
+        let (net, a) = cold_net(steady);
+        let stock = series(&net, 10, |_, s| s.inventory_level(a));
+        let drift = stock.iter().fold(0.0f64, |d, &x| d.max((x - stock[9]).abs()));
+        assert_eq!(drift > 1.0, !steady, "steady start {steady}: {stock:?}");
+    }
+}
+
 // ------------------------------------------------------------------ rationing
 
 fn rationing_net(rule: Rationing) -> (Network, [chokepoint_sim::EdgeId; 2]) {

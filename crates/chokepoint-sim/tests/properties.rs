@@ -142,6 +142,10 @@ fn build_with(r: &RandNet, markov: bool) -> Network {
         if pred_lists[i].is_empty() {
             spec = spec.external_supply(l);
         }
+        if i % 3 == 1 {
+            // a steady start (filled pipelines) on every third process
+            spec = spec.starts_steady(s / 10.0);
+        }
         if let Some(c) = cap {
             spec = spec.capacity(Capacity {
                 per_period: c,
