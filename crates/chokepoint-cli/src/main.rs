@@ -9,6 +9,7 @@ mod licence;
 mod output;
 mod policy;
 mod simulate;
+mod world;
 
 use clap::{Parser, Subcommand};
 
@@ -31,7 +32,8 @@ use clap::{Parser, Subcommand};
   chokepoint licence check examples/bom/jp_ev_motor.toml --date 2026-11-23 --to USA
   chokepoint policy at 2026-11-23 --element Dy
   chokepoint chokepoints --sector ev --region JPN --duration 90d --runs 200
-  chokepoint analyze criticality --element Dy"
+  chokepoint analyze criticality --element Dy
+  chokepoint world balance --json"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -60,6 +62,9 @@ enum Command {
     /// Single points of failure: knock out each facility, country-stage and lane; rank by lost
     /// output.
     Chokepoints(analyze::ChokepointsArgs),
+    /// How close the bundled world comes to published production and demand.
+    #[command(subcommand)]
+    World(world::WorldCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -72,6 +77,7 @@ fn main() -> std::process::ExitCode {
         Command::Policy(args) => policy::run(args),
         Command::Analyze(cmd) => analyze::run_analyze(cmd),
         Command::Chokepoints(args) => analyze::run_chokepoints(args),
+        Command::World(cmd) => world::run_world(cmd),
     };
     match result {
         Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(2)),

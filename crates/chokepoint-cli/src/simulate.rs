@@ -97,7 +97,7 @@ fn resolve_measures(
         .map_err(|e| e.to_string()))
 }
 
-fn load_world(data: Option<&Path>) -> Result<chokepoint_core::World> {
+pub(crate) fn load_world(data: Option<&Path>) -> Result<chokepoint_core::World> {
     match chokepoint_data::load_bundled(data) {
         Ok(l) => Ok(l.world),
         Err(d) => {

@@ -101,6 +101,19 @@ pub struct WorldTotal {
     pub provenance: Provenance,
 }
 
+/// A published output of one stage in one country (or the world, `ZZR` for the rest), in the
+/// unit of the stage's principal material: t REO of concentrate at mining, t REO of separated
+/// oxides at separation, t of metal, t of magnet. What the baseline network is measured against.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageOutput {
+    pub stage: Stage,
+    pub country: CountryCode,
+    pub year: i32,
+    pub tonnes: f64,
+    pub basis: String,
+    pub provenance: Provenance,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StageShare {
     pub stage: Stage,

@@ -67,6 +67,8 @@ pub struct World {
     pub reserves: Vec<Reserves>,
     pub world_totals: Vec<WorldTotal>,
     pub stage_shares: Vec<StageShare>,
+    /// Published stage outputs the baseline is checked against (`world balance`).
+    pub stage_outputs: Vec<crate::stats::StageOutput>,
     pub trade_shares: Vec<TradeShare>,
     pub prices: Vec<PricePoint>,
 }

@@ -648,6 +648,27 @@ impl Loader {
                 });
             }
         }
+        for row in self.rows(layers, &s::STAGE_OUTPUT, false) {
+            let stage = self.parse::<Stage>(&row, "stage");
+            let country = self.country(&row, "country");
+            let year = self.year(&row, "year");
+            let tonnes = self.number(&row, "tonnes");
+            let provenance = self.provenance(&row);
+            if let (Some(stage), Some(country), Some(year), Some(tonnes)) =
+                (stage, country, year, tonnes)
+            {
+                self.world
+                    .stage_outputs
+                    .push(chokepoint_core::stats::StageOutput {
+                        stage,
+                        country,
+                        year,
+                        tonnes,
+                        basis: row.get("basis").to_string(),
+                        provenance,
+                    });
+            }
+        }
     }
 
     fn material_unit_check(

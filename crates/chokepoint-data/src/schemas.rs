@@ -101,6 +101,12 @@ pub const STAGE_SHARES: Schema = Schema {
     required: &["stage", "country", "year", "share_pct"],
     key: &["stage", "country", "year"],
 };
+pub const STAGE_OUTPUT: Schema = Schema {
+    file: "stage_output.csv",
+    columns: cols!["stage", "country", "year", "tonnes", "basis", "note"],
+    required: &["stage", "country", "year", "tonnes", "basis"],
+    key: &["stage", "country", "year"],
+};
 pub const FACILITIES: Schema = Schema {
     file: "facilities.csv",
     columns: cols![
@@ -254,7 +260,7 @@ pub const STOCKPILE_POLICIES: Schema = Schema {
     key: &["id"],
 };
 
-pub const ALL: [Schema; 20] = [
+pub const ALL: [Schema; 21] = [
     SOURCES,
     COUNTRIES,
     REGIONS,
@@ -265,6 +271,7 @@ pub const ALL: [Schema; 20] = [
     RESERVES,
     WORLD_TOTALS,
     STAGE_SHARES,
+    STAGE_OUTPUT,
     FACILITIES,
     FACILITY_CAPACITY,
     RECIPES,

@@ -402,8 +402,8 @@ fn a_policy_free_run_starts_in_steady_state() {
             let shipped = exports
                 .iter()
                 .map(|&e| st.shipped(chokepoint_sim::EdgeId(e as u32)));
-            let on_hand = (0..c.nodes.len())
-                .map(|n| st.inventory_level(chokepoint_sim::NodeId(n as u32)));
+            let on_hand =
+                (0..c.nodes.len()).map(|n| st.inventory_level(chokepoint_sim::NodeId(n as u32)));
             daily.push(shipped.chain(on_hand).collect());
         },
     )
@@ -442,4 +442,62 @@ fn a_policy_free_run_starts_in_steady_state() {
             );
         }
     }
+}
+
+#[test]
+fn the_bundled_world_serves_its_demand_and_matches_published_shares() {
+    let w = world();
+    let s = scenario("baseline.toml");
+    let c = compile(&w, &s, "baseline").unwrap();
+    let mc = run(&c, 1, 0, &|| {}).unwrap();
+    let b = chokepoint_scenario::balance::world_balance(
+        &w,
+        &c,
+        &mc,
+        c.horizon,
+        Some(2024),
+        chokepoint_core::stats::Edition::Mcs2026,
+    );
+    assert!(b.unplaced.is_empty(), "{:?}", b.unplaced);
+    for sh in &b.sector_shares {
+        // Each sector's country rows add up to its published world total.
+        let rows: f64 = b
+            .sectors
+            .iter()
+            .filter(|r| r.sector == sh.sector)
+            .map(|r| r.published_units)
+            .sum();
+        assert!(
+            (rows - sh.world_units).abs() <= 0.005 * sh.world_units,
+            "{}: rows {rows} vs world {}",
+            sh.sector,
+            sh.world_units
+        );
+        assert!(
+            sh.served_pct >= 95.0,
+            "{}: served {}%",
+            sh.sector,
+            sh.served_pct
+        );
+        if let Some(p) = sh.china_published_pct {
+            assert!(
+                (sh.china_modelled_pct - p).abs() <= 5.0,
+                "{}: China {}% modelled vs {p}% published",
+                sh.sector,
+                sh.china_modelled_pct
+            );
+        }
+    }
+    // China's share of world magnet making, modelled against the IEA's 94%.
+    let magnet_cn = b
+        .stages
+        .iter()
+        .find(|r| r.stage == "magnet" && r.country == "CHN")
+        .unwrap();
+    let published = magnet_cn.published_share_pct.unwrap();
+    assert!(
+        (magnet_cn.modelled_share_pct - published).abs() <= 5.0,
+        "China magnets {}% vs {published}%",
+        magnet_cn.modelled_share_pct
+    );
 }

@@ -449,11 +449,7 @@ impl<const N: usize> BatchState<N> {
         for (p, &x) in self.pipe.iter_mut().zip(&net.init_pipe) {
             *p = [x; N];
         }
-        for v in [
-            &mut self.os,
-            &mut self.sp_budget,
-            &mut self.sp_released,
-        ] {
+        for v in [&mut self.os, &mut self.sp_budget, &mut self.sp_released] {
             v.fill([0.0; N]);
         }
         self.dstate.fill([false; N]);

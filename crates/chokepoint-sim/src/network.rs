@@ -845,7 +845,8 @@ impl Network {
             let mut pipeline = if s0 == s1 { 0.0 } else { f64::INFINITY };
             for sl in s0..s1 {
                 let mut x = 0.0;
-                for &e in &slot_edges[slot_edge_start[sl] as usize..slot_edge_start[sl + 1] as usize]
+                for &e in
+                    &slot_edges[slot_edge_start[sl] as usize..slot_edge_start[sl + 1] as usize]
                 {
                     let e = e as usize;
                     let per_period = act * slot_bom[sl] * e_share[e];

@@ -258,11 +258,20 @@ fn a_steady_start_runs_at_its_flows_from_the_first_period() {
         assert!((a - 12.0).abs() < 1e-9, "period {t}: separation ships {a}");
         assert!((b2 - 8.0).abs() < 1e-9, "period {t}: import ships {b2}");
         assert!((c - 10.0).abs() < 1e-9, "period {t}: magnets ship {c}");
-        assert!((made - 10.0).abs() < 1e-9, "period {t}: assembly makes {made}");
+        assert!(
+            (made - 10.0).abs() < 1e-9,
+            "period {t}: assembly makes {made}"
+        );
         assert!(bo.abs() < 1e-9, "period {t}: backorders {bo}");
         // on hand = cover + (longest lead - mean lead) x flow, constant over time
-        assert!((il - out[0].5).abs() < 1e-9, "period {t}: stock drifts to {il}");
-        assert!(residual.abs() < 1e-6, "period {t}: mass residual {residual}");
+        assert!(
+            (il - out[0].5).abs() < 1e-9,
+            "period {t}: stock drifts to {il}"
+        );
+        assert!(
+            residual.abs() < 1e-6,
+            "period {t}: mass residual {residual}"
+        );
     }
     // Without the steady start the pipelines start empty: nothing arrives for a lead time, so
     // the customer's stock falls by lead time x flow before it settles.
@@ -283,7 +292,9 @@ fn a_steady_start_runs_at_its_flows_from_the_first_period() {
     for steady in [false, true] {
         let (net, a) = cold_net(steady);
         let stock = series(&net, 10, |_, s| s.inventory_level(a));
-        let drift = stock.iter().fold(0.0f64, |d, &x| d.max((x - stock[9]).abs()));
+        let drift = stock
+            .iter()
+            .fold(0.0f64, |d, &x| d.max((x - stock[9]).abs()));
         assert_eq!(drift > 1.0, !steady, "steady start {steady}: {stock:?}");
     }
 }
