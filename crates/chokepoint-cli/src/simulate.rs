@@ -10,7 +10,8 @@ use anyhow::{Context, Result, bail};
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt32Array};
 use arrow_schema::{DataType, Field, Schema};
 use chokepoint_scenario::{
-    Compiled, Report, Scenario, compile, daily_series, median_replication, report, run_detailed,
+    Compiled, Report, Scenario, compile, daily_series, largest_falls, median_replication,
+    node_months, report, run_detailed,
 };
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -30,8 +31,10 @@ pub struct SimulateArgs {
     /// Worker threads (default: all cores). Results are bit-identical for any value.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Write summary.json, replications.csv/.parquet and plants.csv into this new directory
-    /// (it must not exist).
+    /// Write summary.json, replications.csv/.parquet, plants.csv, flows.csv/.parquet (every
+    /// cross-border flow per month against the policy-free baseline), nodes.csv (output and
+    /// stock per node per month of the median replication), china_exports.csv and daily.csv
+    /// into this new directory (it must not exist).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// With --out: also write daily.csv for this replication (default: the median one by total
@@ -265,8 +268,18 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
         }
     };
     let elapsed = started.elapsed();
+    // The same scenario without its policies, on the same seeds: the baseline every flow is
+    // compared with.
+    let twin_scenario = scenario.policy_free();
+    let twin = compile(&world, &twin_scenario, &file)
+        .map_err(|e| anyhow::anyhow!("{file} (policy-free baseline): {e}"))?;
+    let (_, twin_flows) = pool
+        .install(|| run_detailed(&world, &twin_scenario, &twin, runs, seed, &|| {}))
+        .map_err(|e| anyhow::anyhow!("{file} (policy-free baseline): {e}"))?;
     let mut rep = report(&world, &scenario, &compiled, &mc, seed);
     rep.china_exports = exports.rows();
+    rep.flows = exports.against(&twin_flows);
+    rep.flow_falls = largest_falls(&rep.flows, 12);
     rep.assumptions.extend(policy_notes);
     rep.origins = exports.origins.clone();
 
@@ -283,7 +296,9 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
         }
         let daily = daily_series(&scenario, &compiled, seed, daily_rep)
             .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
-        write_run_dir(out, &rep, &compiled, &mc, &daily, daily_rep)?;
+        let nodes = node_months(&world, &scenario, &compiled, seed, daily_rep)
+            .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        write_run_dir(out, &rep, &compiled, &mc, &daily, &nodes, daily_rep)?;
         eprintln!("wrote {}", out.display());
     }
     match args.format {
@@ -394,6 +409,7 @@ fn print_report(r: &Report, c: &Compiled, elapsed: std::time::Duration) {
         }
         print!("{}", t.render());
     }
+    print_falls(r);
     println!(
         "\n{} derived assumptions and {} network warnings apply (see `chokepoint scenario show {}` or summary.json).",
         r.assumptions.len(),
@@ -452,6 +468,7 @@ fn write_run_dir(
     c: &Compiled,
     mc: &chokepoint_sim::McResult,
     daily: &[chokepoint_scenario::report::DayRow],
+    nodes: &[chokepoint_scenario::report::NodeMonth],
     daily_rep: u64,
 ) -> Result<()> {
     let parent = out
@@ -591,8 +608,155 @@ fn write_run_dir(
     }
     write_atomic(&tmp.path().join("daily.csv"), &days)?;
 
+    write_flows(tmp.path(), &rep.flows)?;
+
+    let mut node_csv = Vec::new();
+    {
+        let mut w = csv::Writer::from_writer(&mut node_csv);
+        w.write_record([
+            "replication",
+            "node",
+            "country",
+            "stage",
+            "material",
+            "month",
+            "produced",
+            "baseline",
+            "on_hand_end",
+        ])?;
+        for n in nodes {
+            w.write_record([
+                daily_rep.to_string(),
+                n.node.clone(),
+                n.country.clone(),
+                n.stage.clone(),
+                n.material.clone(),
+                n.month.clone(),
+                n.produced.to_string(),
+                n.baseline.to_string(),
+                n.on_hand.to_string(),
+            ])?;
+        }
+        w.flush()?;
+    }
+    write_atomic(&tmp.path().join("nodes.csv"), &node_csv)?;
+
     let tmp_path = tmp.keep();
     std::fs::rename(&tmp_path, out)
         .with_context(|| format!("moving the finished run into {}", out.display()))?;
     Ok(())
+}
+
+/// `flows.csv` and `flows.parquet`: every cross-border flow per month, scenario against the
+/// policy-free baseline (mean, P5, P95 over replications).
+fn write_flows(dir: &Path, flows: &[chokepoint_scenario::report::FlowRow]) -> Result<()> {
+    let headers = [
+        "from",
+        "to",
+        "material",
+        "month",
+        "scenario_mean",
+        "scenario_p5",
+        "scenario_p95",
+        "baseline_mean",
+        "baseline_p5",
+        "baseline_p95",
+    ];
+    let mut out = Vec::new();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(headers)?;
+        for f in flows {
+            w.write_record([
+                f.from.clone(),
+                f.to.clone(),
+                f.material.clone(),
+                f.month.clone(),
+                f.scenario.mean.to_string(),
+                f.scenario.p5.to_string(),
+                f.scenario.p95.to_string(),
+                f.baseline.mean.to_string(),
+                f.baseline.p5.to_string(),
+                f.baseline.p95.to_string(),
+            ])?;
+        }
+        w.flush()?;
+    }
+    write_atomic(&dir.join("flows.csv"), &out)?;
+    let mut fields: Vec<Field> = headers[..4]
+        .iter()
+        .map(|h| Field::new(*h, DataType::Utf8, false))
+        .collect();
+    fields.extend(
+        headers[4..]
+            .iter()
+            .map(|h| Field::new(*h, DataType::Float64, false)),
+    );
+    let schema = Arc::new(Schema::new(fields));
+    let text = |f: fn(&chokepoint_scenario::report::FlowRow) -> &String| -> ArrayRef {
+        Arc::new(StringArray::from(
+            flows.iter().map(|r| f(r).clone()).collect::<Vec<_>>(),
+        ))
+    };
+    let num = |f: fn(&chokepoint_scenario::report::FlowRow) -> f64| -> ArrayRef {
+        Arc::new(Float64Array::from(flows.iter().map(f).collect::<Vec<_>>()))
+    };
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            text(|r| &r.from),
+            text(|r| &r.to),
+            text(|r| &r.material),
+            text(|r| &r.month),
+            num(|r| r.scenario.mean),
+            num(|r| r.scenario.p5),
+            num(|r| r.scenario.p95),
+            num(|r| r.baseline.mean),
+            num(|r| r.baseline.p5),
+            num(|r| r.baseline.p95),
+        ],
+    )?;
+    let mut pq = Vec::new();
+    {
+        let mut w = parquet::arrow::ArrowWriter::try_new(&mut pq, schema, None)?;
+        w.write(&batch)?;
+        w.close()?;
+    }
+    write_atomic(&dir.join("flows.parquet"), &pq)?;
+    Ok(())
+}
+
+/// The cross-border flows that fell most against the policy-free baseline.
+fn print_falls(r: &Report) {
+    if r.flow_falls.is_empty() {
+        return;
+    }
+    println!(
+        "\nLargest falls in cross-border flows against the policy-free baseline (same seeds; t, or units for components):"
+    );
+    let mut t = Table::new(&[
+        "from",
+        "to",
+        "material",
+        "worst month",
+        "scenario",
+        "baseline",
+        "fall",
+        "horizon: scenario",
+        "baseline",
+    ]);
+    for f in &r.flow_falls {
+        t.push(vec![
+            f.from.clone(),
+            f.to.clone(),
+            f.material.clone(),
+            f.worst_month.clone(),
+            format!("{:.1}", f.worst_scenario),
+            format!("{:.1}", f.worst_baseline),
+            format!("{:.1}%", 100.0 * f.fall_share),
+            format!("{:.1}", f.scenario_total),
+            format!("{:.1}", f.baseline_total),
+        ]);
+    }
+    print!("{}", t.render());
 }

@@ -97,6 +97,9 @@ fn simulate_writes_a_complete_run_directory() {
         "replications.csv",
         "replications.parquet",
         "plants.csv",
+        "flows.csv",
+        "flows.parquet",
+        "nodes.csv",
     ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
@@ -216,5 +219,52 @@ fn licence_check_exit_codes() {
             .status
             .code(),
         Some(2)
+    );
+}
+
+#[test]
+fn flows_and_nodes_match_the_baseline_when_no_policy_applies() {
+    // The bundled baseline has no policy: every flow equals its policy-free twin month by month,
+    // and every node makes its baseline flow (steady start, no structural shortfall on the
+    // lanes that cross borders).
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("base");
+    let o = chokepoint(&[
+        "simulate",
+        "baseline",
+        "--runs",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut flows = csv::Reader::from_path(out.join("flows.csv")).unwrap();
+    let mut n = 0;
+    for r in flows.records() {
+        let r = r.unwrap();
+        let (scen, base): (f64, f64) = (r[4].parse().unwrap(), r[7].parse().unwrap());
+        assert_eq!(scen.to_bits(), base.to_bits(), "{r:?}");
+        n += 1;
+    }
+    assert!(n > 100, "{n} flow rows");
+    let mut nodes = csv::Reader::from_path(out.join("nodes.csv")).unwrap();
+    let (mut close, mut total) = (0, 0);
+    for r in nodes.records() {
+        let r = r.unwrap();
+        let (made, base): (f64, f64) = (r[6].parse().unwrap(), r[7].parse().unwrap());
+        total += 1;
+        if (made - base).abs() <= 0.02 * base.max(1e-9) || base == 0.0 {
+            close += 1;
+        }
+    }
+    // Co-products made beyond their sales are the only other rows.
+    assert!(
+        close * 10 >= total * 9,
+        "{close} of {total} node-months at baseline"
     );
 }

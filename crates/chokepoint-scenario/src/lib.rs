@@ -13,5 +13,8 @@ pub mod report;
 pub mod spec;
 
 pub use compile::{Compiled, compile};
-pub use report::{OriginRow, Report, daily_series, median_replication, report, run, run_detailed};
+pub use report::{
+    OriginRow, Report, daily_series, largest_falls, median_replication, node_months, report, run,
+    run_detailed,
+};
 pub use spec::{Scenario, ScenarioError};

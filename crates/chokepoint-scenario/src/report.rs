@@ -99,6 +99,11 @@ pub struct Report {
     /// China's exports by material and month (mean and 90% band over replications), when the
     /// run recorded them ([`run_detailed`]).
     pub china_exports: Vec<ExportRow>,
+    /// Every cross-border flow per month against the policy-free baseline with the same random
+    /// numbers, when the run recorded them.
+    pub flows: Vec<FlowRow>,
+    /// The flows that fell most against the baseline.
+    pub flow_falls: Vec<FlowFall>,
     /// Origin of the end products' rare-earth flows by country of mining, at the end of the
     /// horizon, when the scenario traces origins.
     pub origins: Vec<OriginRow>,
@@ -301,6 +306,8 @@ pub fn report(
         materials,
         stockpiles,
         china_exports: Vec::new(),
+        flows: Vec::new(),
+        flow_falls: Vec::new(),
         origins: Vec::new(),
         assumptions: compiled.assumptions.clone(),
         warnings: compiled.warnings.clone(),
@@ -364,15 +371,15 @@ pub fn origin_rows(compiled: &Compiled, per_replication: &[Vec<f64>]) -> Vec<Ori
         .collect()
 }
 
-/// China's exports by material per calendar month, per replication: tonnes (or units) shipped
-/// on lanes from a facility in China to one abroad.
+/// Cross-border flows per calendar month, per replication: tonnes (or units) shipped on lanes
+/// between facilities in different countries, by (exporter, importer, material).
 #[derive(Debug, Clone, Serialize)]
 pub struct ExportSeries {
     /// `YYYY-MM` of each month the horizon touches.
     pub months: Vec<String>,
-    /// Material ids shipped abroad from China.
-    pub materials: Vec<String>,
-    /// Per replication, months x materials (row-major).
+    /// (exporter, importer, material id) of each flow.
+    pub keys: Vec<(String, String, String)>,
+    /// Per replication, months x keys (row-major).
     pub per_replication: Vec<Vec<f64>>,
     /// End products' origin mixes (empty unless the scenario traces origins).
     pub origins: Vec<OriginRow>,
@@ -386,22 +393,161 @@ pub struct ExportRow {
     pub shipped: Summary,
 }
 
+/// One cross-border flow in one month, in the scenario and in the policy-free baseline run with
+/// the same random numbers.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowRow {
+    pub from: String,
+    pub to: String,
+    pub material: String,
+    pub month: String,
+    pub scenario: Summary,
+    pub baseline: Summary,
+}
+
+/// A flow's total over the horizon against the baseline (the terminal's "largest falls").
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowFall {
+    pub from: String,
+    pub to: String,
+    pub material: String,
+    pub scenario_total: f64,
+    pub baseline_total: f64,
+    /// (baseline - scenario) / baseline in the worst month.
+    pub fall_share: f64,
+    /// The month with the deepest fall and its scenario and baseline means.
+    pub worst_month: String,
+    pub worst_scenario: f64,
+    pub worst_baseline: f64,
+}
+
 impl ExportSeries {
+    /// China's exports by material and month: the flows out of China summed per material.
     pub fn rows(&self) -> Vec<ExportRow> {
-        let m = self.materials.len();
+        let china = chokepoint_core::CountryCode::CHINA.to_string();
+        let mut materials: Vec<&String> = Vec::new();
+        for (from, _, m) in &self.keys {
+            if *from == china && !materials.contains(&m) {
+                materials.push(m);
+            }
+        }
+        let w = self.keys.len();
         let mut out = Vec::new();
         for (mi, month) in self.months.iter().enumerate() {
-            for (k, material) in self.materials.iter().enumerate() {
-                let xs: Vec<f64> = self.per_replication.iter().map(|r| r[mi * m + k]).collect();
+            for material in &materials {
+                let xs: Vec<f64> = self
+                    .per_replication
+                    .iter()
+                    .map(|r| {
+                        self.keys
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, (f, _, m))| *f == china && m == *material)
+                            .map(|(k, _)| r[mi * w + k])
+                            .sum()
+                    })
+                    .collect();
                 out.push(ExportRow {
                     month: month.clone(),
-                    material: material.clone(),
+                    material: (*material).clone(),
                     shipped: summary(&xs),
                 });
             }
         }
         out
     }
+
+    fn cell(&self, month: usize, key: usize) -> Vec<f64> {
+        let w = self.keys.len();
+        self.per_replication
+            .iter()
+            .map(|r| r[month * w + key])
+            .collect()
+    }
+
+    /// Every flow per month against `baseline` (the policy-free twin run on the same months and
+    /// seeds); flows absent from one side count as zero there.
+    pub fn against(&self, baseline: &ExportSeries) -> Vec<FlowRow> {
+        let mut keys = self.keys.clone();
+        for k in &baseline.keys {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+        keys.sort();
+        let side = |series: &ExportSeries, key: &(String, String, String), mi: usize| match series
+            .keys
+            .iter()
+            .position(|k| k == key)
+        {
+            Some(k) => summary(&series.cell(mi, k)),
+            None => summary(&vec![0.0; series.per_replication.len().max(1)]),
+        };
+        let mut out = Vec::new();
+        for key in &keys {
+            for (mi, month) in self.months.iter().enumerate() {
+                out.push(FlowRow {
+                    from: key.0.clone(),
+                    to: key.1.clone(),
+                    material: key.2.clone(),
+                    month: month.clone(),
+                    scenario: side(self, key, mi),
+                    baseline: side(baseline, key, mi),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// The `n` flows with the deepest monthly fall against the baseline (share of the baseline
+/// month), the larger flow first among equals. Flows under 1 unit in their worst baseline month
+/// are left out.
+pub fn largest_falls(rows: &[FlowRow], n: usize) -> Vec<FlowFall> {
+    let mut by_key: BTreeMap<(String, String, String), Vec<&FlowRow>> = BTreeMap::new();
+    for r in rows {
+        by_key
+            .entry((r.from.clone(), r.to.clone(), r.material.clone()))
+            .or_default()
+            .push(r);
+    }
+    let share = |r: &FlowRow| {
+        if r.baseline.mean > 0.0 {
+            (r.baseline.mean - r.scenario.mean) / r.baseline.mean
+        } else {
+            0.0
+        }
+    };
+    let mut falls: Vec<FlowFall> = by_key
+        .into_iter()
+        .filter_map(|((from, to, material), months)| {
+            let worst = months
+                .iter()
+                .filter(|r| r.baseline.mean >= 1.0)
+                .max_by(|a, b| share(a).total_cmp(&share(b)))?;
+            if share(worst) <= 0.0 {
+                return None;
+            }
+            Some(FlowFall {
+                from,
+                to,
+                material,
+                scenario_total: months.iter().map(|r| r.scenario.mean).sum(),
+                baseline_total: months.iter().map(|r| r.baseline.mean).sum(),
+                fall_share: share(worst),
+                worst_month: worst.month.clone(),
+                worst_scenario: worst.scenario.mean,
+                worst_baseline: worst.baseline.mean,
+            })
+        })
+        .collect();
+    falls.sort_by(|a, b| {
+        b.fall_share
+            .total_cmp(&a.fall_share)
+            .then(b.baseline_total.total_cmp(&a.baseline_total))
+    });
+    falls.truncate(n);
+    falls
 }
 
 /// Calendar month index of each simulated day, and the month labels.
@@ -422,8 +568,8 @@ fn month_buckets(scenario: &Scenario, horizon: u32) -> (Vec<u16>, Vec<String>) {
     (of_day, labels)
 }
 
-/// Like [`run`], and also records China's monthly exports by material in every replication
-/// (an observer that only reads the state, so the random streams and results are unchanged).
+/// Like [`run`], and also records every cross-border flow per month in every replication (an
+/// observer that only reads the state, so the random streams and results are unchanged).
 pub fn run_detailed(
     world: &World,
     scenario: &Scenario,
@@ -433,18 +579,19 @@ pub fn run_detailed(
     progress: &(dyn Fn() + Sync),
 ) -> Result<(McResult, ExportSeries), chokepoint_sim::ConfigError> {
     let net = &compiled.network;
-    let china = chokepoint_core::CountryCode::CHINA;
-    let mut materials: Vec<chokepoint_core::material::MaterialId> = Vec::new();
+    let mut keys: Vec<(
+        chokepoint_core::CountryCode,
+        chokepoint_core::CountryCode,
+        chokepoint_core::material::MaterialId,
+    )> = Vec::new();
     let mut export_edges: Vec<(chokepoint_sim::EdgeId, usize)> = Vec::new();
     for (e, meta) in compiled.edges.iter().enumerate() {
-        if meta.lane.is_some() && meta.from_country == china && meta.to_country != china {
-            let k = materials
-                .iter()
-                .position(|m| *m == meta.material)
-                .unwrap_or_else(|| {
-                    materials.push(meta.material);
-                    materials.len() - 1
-                });
+        if meta.lane.is_some() && meta.from_country != meta.to_country {
+            let key = (meta.from_country, meta.to_country, meta.material);
+            let k = keys.iter().position(|x| *x == key).unwrap_or_else(|| {
+                keys.push(key);
+                keys.len() - 1
+            });
             export_edges.push((
                 chokepoint_sim::EdgeId(u32::try_from(e).unwrap_or(u32::MAX)),
                 k,
@@ -452,7 +599,7 @@ pub fn run_detailed(
         }
     }
     let (of_day, months) = month_buckets(scenario, compiled.horizon);
-    let width = materials.len();
+    let width = keys.len();
     let cells = months.len() * width;
     let k = compiled.origin_labels.len();
     let sinks: Vec<chokepoint_sim::NodeId> = compiled.sinks.iter().map(|s| s.node).collect();
@@ -538,9 +685,15 @@ pub fn run_detailed(
     }
     let series = ExportSeries {
         months,
-        materials: materials
+        keys: keys
             .iter()
-            .map(|m| world.materials.get(*m).key.clone())
+            .map(|(f, t, m)| {
+                (
+                    f.to_string(),
+                    t.to_string(),
+                    world.materials.get(*m).key.clone(),
+                )
+            })
             .collect(),
         per_replication,
         origins: origin_rows(compiled, &origins),
@@ -548,7 +701,7 @@ pub fn run_detailed(
     Ok((reduce(net, reps), series))
 }
 
-/// China's exports by (month, material) cell, accumulated per replication of a batch.
+/// Cross-border flows by (month, flow) cell, accumulated per replication of a batch.
 struct ExportCells<'a> {
     edges: &'a [(chokepoint_sim::EdgeId, usize)],
     of_day: &'a [u16],
@@ -652,5 +805,67 @@ pub fn daily_series(
         }
     };
     chokepoint_sim::simulate(net, &mut st, compiled.horizon, &mut rng, &mut observe)?;
+    Ok(rows)
+}
+
+/// One node in one month of a replayed replication: what it made and what it held at the end
+/// of the month, against its baseline flow.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeMonth {
+    pub node: String,
+    pub country: String,
+    pub stage: String,
+    pub material: String,
+    pub month: String,
+    /// Units made (or, for stockpiles and mines, released/supplied) in the month.
+    pub produced: f64,
+    /// Baseline daily flow x the month's simulated days.
+    pub baseline: f64,
+    /// On-hand stock at the end of the month's last simulated day.
+    pub on_hand: f64,
+}
+
+/// Replays replication `rep` (same stream as in the Monte Carlo) and records, per node and
+/// calendar month, output and end-of-month stock.
+pub fn node_months(
+    world: &World,
+    scenario: &Scenario,
+    compiled: &Compiled,
+    seed: u64,
+    rep: u64,
+) -> Result<Vec<NodeMonth>, chokepoint_sim::ConfigError> {
+    let net = &compiled.network;
+    let (of_day, months) = month_buckets(scenario, compiled.horizon);
+    let n = compiled.nodes.len();
+    let mut produced = vec![0.0; months.len() * n];
+    let mut on_hand = vec![0.0; months.len() * n];
+    let mut days = vec![0u32; months.len()];
+    let mut st = State::new(net);
+    let mut rng = chokepoint_sim::replication_rng(seed, rep);
+    let mut observe = |t: u32, _: &chokepoint_sim::Network, s: &State| {
+        let m = usize::from(of_day[t as usize]);
+        days[m] += 1;
+        for i in 0..n {
+            let id = chokepoint_sim::NodeId(u32::try_from(i).unwrap_or(u32::MAX));
+            produced[m * n + i] += s.produced(id);
+            on_hand[m * n + i] = s.on_hand(id);
+        }
+    };
+    chokepoint_sim::simulate(net, &mut st, compiled.horizon, &mut rng, &mut observe)?;
+    let mut rows = Vec::with_capacity(n * months.len());
+    for (i, meta) in compiled.nodes.iter().enumerate() {
+        for (m, month) in months.iter().enumerate() {
+            rows.push(NodeMonth {
+                node: meta.name.clone(),
+                country: meta.country.to_string(),
+                stage: meta.stage.to_string(),
+                material: world.materials.get(meta.material).key.clone(),
+                month: month.clone(),
+                produced: produced[m * n + i],
+                baseline: meta.baseline_per_day * f64::from(days[m]),
+                on_hand: on_hand[m * n + i],
+            });
+        }
+    }
     Ok(rows)
 }

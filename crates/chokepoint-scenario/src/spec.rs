@@ -288,6 +288,16 @@ pub struct ContentRule {
 }
 
 impl Scenario {
+    /// The same scenario without its disruptions and licensing regimes: the baseline that a
+    /// run is compared with under the same random numbers (same start, horizon, inventory,
+    /// demand and stockpiles).
+    pub fn policy_free(&self) -> Scenario {
+        let mut s = self.clone();
+        s.disruptions.clear();
+        s.licensing.clear();
+        s
+    }
+
     /// Fills licensing windows from the rule timeline: a regime that names a `measure` and gives
     /// no `from` gets the first stretch of the horizon in which the measure is in force (as of
     /// each day, suspensions included); `general_licence_measure` likewise sets
