@@ -109,7 +109,11 @@ pub fn facility_element_capacity(world: &World, f: &Facility) -> ElementContent 
             acc.set(e, acc.get(e) + v);
         }
     };
-    for c in &f.capacities {
+    for c in f
+        .capacity_materials()
+        .into_iter()
+        .filter_map(|m| f.capacity_newest(m))
+    {
         if counted.insert(c.material.index()) {
             add(&mut total, world.element_mass(c.material, c.per_year));
         }

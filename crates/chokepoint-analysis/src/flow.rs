@@ -216,7 +216,7 @@ impl<'w> FlowRunner<'w> {
             groups[l.to.index()]
                 .entry(l.material.index())
                 .or_default()
-                .push((lid.index(), l.from.index(), l.contracted_share.fraction()));
+                .push((lid.index(), l.from.index(), world.lane_share(lid, None)));
         }
         let inputs: Vec<Vec<InputGroup>> = groups
             .into_iter()

@@ -370,7 +370,7 @@ pub fn candidates(
 /// Materials a facility makes: its capacities and recipe outputs.
 fn outputs_of(world: &World, id: FacilityId) -> Vec<MaterialId> {
     let f = world.facilities.get(id);
-    let mut v: Vec<MaterialId> = f.capacities.iter().map(|c| c.material).collect();
+    let mut v: Vec<MaterialId> = f.capacity_materials();
     for r in &f.recipes {
         v.extend(world.recipes.get(*r).outputs.iter().map(|l| l.material));
     }
@@ -463,8 +463,9 @@ pub fn explain(world: &World, node: &NodeRef, lost_share: f64, context: &str) ->
             }
             let sole_lanes: Vec<String> = world
                 .lanes
-                .values()
-                .filter(|l| l.from == id && l.contracted_share.fraction() >= 0.999)
+                .iter()
+                .filter(|(lid, l)| l.from == id && world.lane_share(*lid, None) >= 0.999)
+                .map(|(_, l)| l)
                 .map(|l| {
                     format!(
                         "{} to {}",
@@ -514,14 +515,11 @@ pub fn explain(world: &World, node: &NodeRef, lost_share: f64, context: &str) ->
             let l = world.lanes.get(id);
             let (from, to) = (world.facilities.get(l.from), world.facilities.get(l.to));
             let m = &world.materials.get(l.material).name;
-            if l.contracted_share.fraction() >= 0.999 {
+            let share = world.lane_share(id, None);
+            if share >= 0.999 {
                 out.push(format!("sole contracted lane for {m} into {}", to.name));
             } else {
-                out.push(format!(
-                    "carries {} of {}'s {m}",
-                    pct(l.contracted_share.fraction()),
-                    to.name
-                ));
+                out.push(format!("carries {} of {}'s {m}", pct(share), to.name));
             }
             if from.country != to.country {
                 out.push(format!(

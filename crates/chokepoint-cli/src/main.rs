@@ -4,6 +4,7 @@
 //! codes (0 ok, 1 a positive finding such as "licence required", 2 bad input).
 
 mod analyze;
+mod backtest;
 mod data_cmd;
 mod licence;
 mod output;
@@ -33,7 +34,8 @@ use clap::{Parser, Subcommand};
   chokepoint policy at 2026-11-23 --element Dy
   chokepoint chokepoints --sector ev --region JPN --duration 90d --runs 200
   chokepoint analyze criticality --element Dy
-  chokepoint world balance --json"
+  chokepoint world balance --json
+  chokepoint backtest --runs 200"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -62,6 +64,9 @@ enum Command {
     /// Single points of failure: knock out each facility, country-stage and lane; rank by lost
     /// output.
     Chokepoints(analyze::ChokepointsArgs),
+    /// Replay the historical scenarios (2010, 2025) against what was observed: halt dates,
+    /// trade volumes, approvals; and check that each run used only sources published before.
+    Backtest(backtest::BacktestArgs),
     /// How close the bundled world comes to published production and demand.
     #[command(subcommand)]
     World(world::WorldCommand),
@@ -78,6 +83,7 @@ fn main() -> std::process::ExitCode {
         Command::Analyze(cmd) => analyze::run_analyze(cmd),
         Command::Chokepoints(args) => analyze::run_chokepoints(args),
         Command::World(cmd) => world::run_world(cmd),
+        Command::Backtest(args) => backtest::run_backtest(args),
     };
     match result {
         Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(2)),

@@ -268,3 +268,40 @@ fn flows_and_nodes_match_the_baseline_when_no_policy_applies() {
         "{close} of {total} node-months at baseline"
     );
 }
+
+#[test]
+fn backtest_prints_every_observation_with_modelled_observed_and_error() {
+    let o = chokepoint(&["backtest", "--runs", "2", "--json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let events = v.as_array().unwrap();
+    let names: Vec<&str> = events
+        .iter()
+        .map(|e| e["scenario"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["embargo-2010-japan", "licensing-2025-04"]);
+    let obs = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/observations.csv"),
+    )
+    .unwrap();
+    let listed: usize = events
+        .iter()
+        .map(|e| e["observations"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(listed, obs.lines().count() - 1);
+    for e in events {
+        for ob in e["observations"].as_array().unwrap() {
+            assert!(ob["observed"].is_number(), "{ob}");
+            // Every flow and halt is modelled with an error; the rest say why not.
+            match ob["kind"].as_str().unwrap() {
+                "flow" | "halt" => assert!(ob["error"].is_number(), "{ob}"),
+                _ => assert!(!ob["note"].as_str().unwrap().is_empty(), "{ob}"),
+            }
+        }
+    }
+}

@@ -123,6 +123,9 @@ impl FromStr for FacilityStatus {
 pub struct Capacity {
     pub material: MaterialId,
     pub per_year: f64,
+    /// The year the figure describes (a mine's output in that year, say), when the dataset
+    /// holds one figure per year; `None` for a single undated figure.
+    pub year: Option<i32>,
     pub provenance: Provenance,
 }
 
@@ -165,11 +168,40 @@ impl Facility {
         (elapsed / f64::from(self.ramp_up.0)).clamp(0.0, 1.0)
     }
 
-    pub fn capacity_for(&self, material: MaterialId) -> Option<f64> {
+    /// The newest figure for `material` (the undated one if there is no dated one).
+    pub fn capacity_newest(&self, material: MaterialId) -> Option<&Capacity> {
         self.capacities
             .iter()
-            .find(|c| c.material == material)
-            .map(|c| c.per_year)
+            .filter(|c| c.material == material)
+            .max_by_key(|c| c.year.unwrap_or(i32::MIN))
+    }
+
+    /// Annual capacity for `material`: the newest figure.
+    pub fn capacity_for(&self, material: MaterialId) -> Option<f64> {
+        self.capacity_newest(material).map(|c| c.per_year)
+    }
+
+    /// The figure a run starting on `date` may know: the newest one describing a year before
+    /// `date`'s year; else the undated one; else the oldest dated one (a plant known only
+    /// from later figures).
+    pub fn capacity_known_on(&self, material: MaterialId, date: Date) -> Option<&Capacity> {
+        let rows = || self.capacities.iter().filter(|c| c.material == material);
+        rows()
+            .filter(|c| c.year.is_some_and(|y| y < i32::from(date.year())))
+            .max_by_key(|c| c.year)
+            .or_else(|| rows().find(|c| c.year.is_none()))
+            .or_else(|| rows().min_by_key(|c| c.year))
+    }
+
+    /// The materials this facility has capacity figures for, once each, in file order.
+    pub fn capacity_materials(&self) -> Vec<MaterialId> {
+        let mut out: Vec<MaterialId> = Vec::new();
+        for c in &self.capacities {
+            if !out.contains(&c.material) {
+                out.push(c.material);
+            }
+        }
+        out
     }
 }
 
@@ -217,7 +249,13 @@ pub struct Lane {
     pub to: FacilityId,
     pub material: MaterialId,
     pub lead_time: Days,
+    /// The customer's inbound split: this lane's share of the customer's purchases of the
+    /// material. Meaningless when `share_by_capacity` is set.
     pub contracted_share: Share,
+    /// The share follows the supplier's capacity for the material (each supplier sells its
+    /// output to this customer: mines feeding a separator), so it moves with the year's
+    /// capacity figures; every inbound lane of the customer and material is then of this kind.
+    pub share_by_capacity: bool,
     pub provenance: Provenance,
 }
 

@@ -17,6 +17,7 @@ pub mod geo;
 pub mod ids;
 pub mod market;
 pub mod material;
+pub mod observation;
 pub mod policy;
 pub mod source;
 pub mod stats;

@@ -14,7 +14,9 @@
 use crate::demand::{Demand, Sector};
 use crate::deposit::{Deposit, DepositId};
 use crate::element::Element;
-use crate::facility::{Facility, FacilityId, Lane, MassCreation, Recipe, RecipeLine, Stage};
+use crate::facility::{
+    Facility, FacilityId, Lane, LaneId, MassCreation, Recipe, RecipeLine, Stage,
+};
 use crate::geo::{Country, CountryCode, Region};
 use crate::ids::Arena;
 use crate::market::{PricePoint, TradeShare};
@@ -69,11 +71,43 @@ pub struct World {
     pub stage_shares: Vec<StageShare>,
     /// Published stage outputs the baseline is checked against (`world balance`).
     pub stage_outputs: Vec<crate::stats::StageOutput>,
+    /// What happened during the events the back-test replays (never a model input).
+    pub observations: Vec<crate::observation::Observation>,
     pub trade_shares: Vec<TradeShare>,
     pub prices: Vec<PricePoint>,
 }
 
 impl World {
+    /// A lane's share of its customer's purchases of the material, on `date` (`None`: with
+    /// the newest capacity figures). A fixed share is the dataset's; a `capacity` share is the
+    /// supplier's capacity over the sum of the capacities of every supplier on the customer's
+    /// inbound lanes for the material.
+    pub fn lane_share(&self, lane: LaneId, date: Option<crate::Date>) -> f64 {
+        let l = self.lanes.get(lane);
+        if !l.share_by_capacity {
+            return l.contracted_share.fraction();
+        }
+        let cap = |f: FacilityId| {
+            let fac = self.facilities.get(f);
+            match date {
+                Some(d) => fac.capacity_known_on(l.material, d).map(|c| c.per_year),
+                None => fac.capacity_for(l.material),
+            }
+            .unwrap_or(0.0)
+        };
+        let total: f64 = self
+            .lanes
+            .values()
+            .filter(|o| o.to == l.to && o.material == l.material)
+            .map(|o| cap(o.from))
+            .sum();
+        if total > 0.0 {
+            cap(l.from) / total
+        } else {
+            0.0
+        }
+    }
+
     pub fn country(&self, code: CountryCode) -> Option<&Country> {
         self.countries
             .lookup(code.as_str())
@@ -351,6 +385,8 @@ impl World {
                 || fac.stage == Stage::Stockpile
         };
         let mut lane_shares: HashMap<(FacilityId, MaterialId), f64> = HashMap::new();
+        let mut by_capacity: std::collections::BTreeMap<(FacilityId, MaterialId), Vec<String>> =
+            std::collections::BTreeMap::new();
         for l in self.lanes.values() {
             let mat = &self.materials.get(l.material).key;
             if !produces(l.from, l.material) {
@@ -375,7 +411,34 @@ impl World {
                     ),
                 ));
             }
-            *lane_shares.entry((l.to, l.material)).or_default() += l.contracted_share.percent();
+            if l.share_by_capacity {
+                by_capacity
+                    .entry((l.to, l.material))
+                    .or_default()
+                    .push(l.key.clone());
+            } else {
+                *lane_shares.entry((l.to, l.material)).or_default() += l.contracted_share.percent();
+            }
+        }
+        let mut mixed: Vec<_> = by_capacity
+            .iter()
+            .filter(|(k, _)| lane_shares.contains_key(k))
+            .collect();
+        mixed.sort_by_key(|((f, m), _)| (*f, *m));
+        for ((to, mat), keys) in mixed {
+            issues.push(issue(
+                "lanes",
+                &keys[0],
+                "contracted_share_pct",
+                format!(
+                    "`capacity` shares cannot be mixed with percentages among the inbound lanes of `{}/{}`",
+                    self.facilities.get(*to).key,
+                    self.materials.get(*mat).key
+                ),
+            ));
+        }
+        for k in by_capacity.keys() {
+            lane_shares.remove(k);
         }
         let mut lane_groups: Vec<_> = lane_shares.into_iter().collect();
         lane_groups.sort_by_key(|((f, m), _)| (*f, *m));
@@ -541,7 +604,11 @@ impl World {
             ) {
                 continue;
             }
-            for c in &f.capacities {
+            for c in f
+                .capacity_materials()
+                .into_iter()
+                .filter_map(|m| f.capacity_newest(m))
+            {
                 let m = self.materials.get(c.material);
                 if m.unit != crate::material::QuantityUnit::TonnesReo {
                     continue;

@@ -302,7 +302,23 @@ impl Loader {
                 continue;
             };
             let year = self.year(&row, "year");
+            let published = match row.opt("published") {
+                None => None,
+                Some(raw) => match chokepoint_core::source::Published::parse(raw) {
+                    Some(p) => Some(p),
+                    None => {
+                        self.err(
+                            &row,
+                            K::InvalidValue,
+                            "published",
+                            format!("`{raw}` is not a date; expected YYYY-MM-DD, YYYY-MM or YYYY"),
+                        );
+                        None
+                    }
+                },
+            };
             let src = Source {
+                published,
                 id: row.get("id").to_string(),
                 publisher: row.get("publisher").to_string(),
                 title: row.get("title").to_string(),
@@ -648,6 +664,42 @@ impl Loader {
                 });
             }
         }
+        for row in self.rows(layers, &s::OBSERVATIONS, false) {
+            let kind = self.parse::<chokepoint_core::observation::ObservationKind>(&row, "kind");
+            let raw_date = row.get("date").to_string();
+            let (date, monthly) = match raw_date.parse::<chokepoint_core::Date>() {
+                Ok(d) => (Some(d), false),
+                Err(_) => match format!("{raw_date}-01").parse::<chokepoint_core::Date>() {
+                    Ok(d) => (Some(d), true),
+                    Err(_) => {
+                        self.err(
+                            &row,
+                            K::InvalidValue,
+                            "date",
+                            format!("`{raw_date}` is not a date; expected YYYY-MM-DD or YYYY-MM"),
+                        );
+                        (None, false)
+                    }
+                },
+            };
+            let value = self.number(&row, "value");
+            let provenance = self.provenance(&row);
+            if let (Some(kind), Some(date), Some(value)) = (kind, date, value) {
+                self.world
+                    .observations
+                    .push(chokepoint_core::observation::Observation {
+                        key: row.get("id").to_string(),
+                        event: row.get("event").to_string(),
+                        kind,
+                        subject: row.get("subject").to_string(),
+                        date,
+                        monthly,
+                        value,
+                        unit: row.get("unit").to_string(),
+                        provenance,
+                    });
+            }
+        }
         for row in self.rows(layers, &s::STAGE_OUTPUT, false) {
             let stage = self.parse::<Stage>(&row, "stage");
             let country = self.country(&row, "country");
@@ -773,6 +825,7 @@ impl Loader {
             let m = self.world.materials.lookup(row.get("material"));
             let m = self.reference(m, &row, "material", "materials.csv");
             let cap = self.number(&row, "capacity");
+            let year = self.year(&row, "year");
             let provenance = self.provenance(&row);
             if let Some(m) = m {
                 self.material_unit_check(&row, "capacity_unit", m, true);
@@ -781,6 +834,7 @@ impl Loader {
                 self.world.facilities.get_mut(f).capacities.push(Capacity {
                     material,
                     per_year,
+                    year,
                     provenance,
                 });
             }
@@ -936,7 +990,12 @@ impl Loader {
                         None
                     }
                 });
-            let share = self.percent(&row, "contracted_share_pct");
+            let by_capacity = row.get("contracted_share_pct") == "capacity";
+            let share = if by_capacity {
+                Share::from_percent(0.0).ok()
+            } else {
+                self.percent(&row, "contracted_share_pct")
+            };
             let provenance = self.provenance(&row);
             if from.is_some() && from == to {
                 self.err(
@@ -957,6 +1016,7 @@ impl Loader {
                     material,
                     lead_time,
                     contracted_share,
+                    share_by_capacity: by_capacity,
                     provenance,
                 };
                 let r = self.world.lanes.insert(row.get("id"), lane);

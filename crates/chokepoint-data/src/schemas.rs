@@ -18,6 +18,7 @@ pub const SOURCES: Schema = Schema {
         "locator",
         "url",
         "reliability",
+        "published",
         "note",
     ],
     required: &["id", "publisher", "title", "reliability"],
@@ -107,6 +108,14 @@ pub const STAGE_OUTPUT: Schema = Schema {
     required: &["stage", "country", "year", "tonnes", "basis"],
     key: &["stage", "country", "year"],
 };
+pub const OBSERVATIONS: Schema = Schema {
+    file: "observations.csv",
+    columns: cols![
+        "id", "event", "kind", "subject", "date", "value", "unit", "note"
+    ],
+    required: &["id", "event", "kind", "subject", "date", "value", "unit"],
+    key: &["id"],
+};
 pub const FACILITIES: Schema = Schema {
     file: "facilities.csv",
     columns: cols![
@@ -128,9 +137,16 @@ pub const FACILITIES: Schema = Schema {
 };
 pub const FACILITY_CAPACITY: Schema = Schema {
     file: "facility_capacity.csv",
-    columns: cols!["facility", "material", "capacity", "capacity_unit", "note"],
+    columns: cols![
+        "facility",
+        "material",
+        "year",
+        "capacity",
+        "capacity_unit",
+        "note"
+    ],
     required: &["facility", "material", "capacity", "capacity_unit"],
-    key: &["facility", "material"],
+    key: &["facility", "material", "year"],
 };
 pub const RECIPES: Schema = Schema {
     file: "recipes.csv",
@@ -260,7 +276,7 @@ pub const STOCKPILE_POLICIES: Schema = Schema {
     key: &["id"],
 };
 
-pub const ALL: [Schema; 21] = [
+pub const ALL: [Schema; 22] = [
     SOURCES,
     COUNTRIES,
     REGIONS,
@@ -272,6 +288,7 @@ pub const ALL: [Schema; 21] = [
     WORLD_TOTALS,
     STAGE_SHARES,
     STAGE_OUTPUT,
+    OBSERVATIONS,
     FACILITIES,
     FACILITY_CAPACITY,
     RECIPES,

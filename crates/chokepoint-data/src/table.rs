@@ -172,12 +172,16 @@ pub fn parse(file: &str, text: &str, schema: &Schema, diags: &mut Vec<Diagnostic
                 values.insert(*c, v.to_string());
             }
         }
-        let key = schema
+        // An optional key column left empty (a capacity without a year) adds nothing.
+        let mut parts: Vec<&str> = schema
             .key
             .iter()
             .map(|k| values.get(k).map_or("", |s| s.as_str()))
-            .collect::<Vec<_>>()
-            .join("/");
+            .collect();
+        while parts.len() > 1 && parts.last().is_some_and(|p| p.is_empty()) {
+            parts.pop();
+        }
+        let key = parts.join("/");
         let row = Row {
             file: file.to_string(),
             line,

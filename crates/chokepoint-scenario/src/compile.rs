@@ -122,7 +122,7 @@ struct Plan {
     links: Vec<(usize, usize, LaneId, f64, f64)>,
 }
 
-fn plan(world: &World, warnings: &mut Vec<String>) -> Plan {
+fn plan(world: &World, start: chokepoint_core::Date, warnings: &mut Vec<String>) -> Plan {
     let mut p = Plan {
         index: HashMap::new(),
         nodes: Vec::new(),
@@ -150,7 +150,8 @@ fn plan(world: &World, warnings: &mut Vec<String>) -> Plan {
             stockpile: None,
         });
         p.inputs.push(Vec::new());
-        p.capacity.push(f.capacity_for(m));
+        p.capacity
+            .push(f.capacity_known_on(m, start).map(|c| c.per_year));
         p.is_mine.push(false);
         p.index.entry((fid, m)).or_default().push(i);
         i
@@ -230,7 +231,7 @@ fn plan(world: &World, warnings: &mut Vec<String>) -> Plan {
         for &s in &suppliers {
             for &(c, bom) in &customers {
                 p.links
-                    .push((s, c, lid, bom, lane.contracted_share.fraction()));
+                    .push((s, c, lid, bom, world.lane_share(lid, Some(start))));
             }
         }
     }
@@ -451,7 +452,7 @@ fn rationing_of(r: RationingRule) -> Rationing {
 pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compiled, ScenarioError> {
     let mut warnings = Vec::new();
     let mut assumptions = Vec::new();
-    let p = plan(world, &mut warnings);
+    let p = plan(world, scenario.start, &mut warnings);
     let order = topo(&p);
     let n = p.nodes.len();
     let horizon = u32::try_from(scenario.horizon_days)
@@ -610,22 +611,33 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
     // ---- order shares per input slot: the lanes' contracted shares (the customer's inbound
     // split, from trade and company data), over the suppliers open on the start date; a
     // supplier's share is split over its recipe routes by the feed each route can reach.
-    let mut slot_open: HashMap<(usize, MaterialId), f64> = HashMap::new();
-    let mut slot_links: HashMap<(usize, MaterialId), usize> = HashMap::new();
-    for &(s, c, _, _, w) in &p.links {
+    // A `capacity` share follows what the supplier can make on the start date.
+    let weight = |&(s, _, lid, _, w): &(usize, usize, LaneId, f64, f64)| {
+        let open = if world.lanes.get(lid).share_by_capacity {
+            available[s]
+        } else {
+            1.0
+        };
+        w * route_share[s] * open
+    };
+    let mut slot_open: BTreeMap<(usize, MaterialId), f64> = BTreeMap::new();
+    let mut slot_links: BTreeMap<(usize, MaterialId), usize> = BTreeMap::new();
+    for l in &p.links {
+        let (s, c) = (l.0, l.1);
         if available[s] > 0.0 {
-            *slot_open.entry((c, p.nodes[s].material)).or_default() += w * route_share[s];
+            *slot_open.entry((c, p.nodes[s].material)).or_default() += weight(l);
             *slot_links.entry((c, p.nodes[s].material)).or_default() += 1;
         }
     }
     let link_share: Vec<f64> = p
         .links
         .iter()
-        .map(|&(s, c, _, _, w)| {
+        .map(|l| {
+            let (s, c) = (l.0, l.1);
             let key = (c, p.nodes[s].material);
             match slot_open.get(&key) {
                 _ if available[s] <= 0.0 => 0.0,
-                Some(&total) if total > 0.0 => w * route_share[s] / total,
+                Some(&total) if total > 0.0 => weight(l) / total,
                 _ => 1.0 / slot_links.get(&key).copied().unwrap_or(1) as f64,
             }
         })
@@ -919,6 +931,15 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
     let mut stockpile_keys = Vec::new();
     if scenario.stockpiles {
         for sp in world.stockpiles.values() {
+            if let Some(date) = scenario.known_before
+                && published_after(world, &sp.provenance, date)
+            {
+                warnings.push(format!(
+                    "stockpile `{}`: every source was published on or after {date}; left out of a run that may know only what was published before",
+                    sp.key
+                ));
+                continue;
+            }
             let eligible: Vec<usize> = (0..n)
                 .filter(|&i| keep[i])
                 .filter(|&i| p.inputs[i].iter().any(|(m, _)| *m == sp.material))
@@ -1150,6 +1171,22 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         assumptions,
         warnings,
     })
+}
+
+/// `p` cites sources and every one was published on or after `date`.
+fn published_after(
+    world: &World,
+    p: &chokepoint_core::source::Provenance,
+    date: chokepoint_core::Date,
+) -> bool {
+    !p.citations.is_empty()
+        && p.citations.iter().all(|c| {
+            world
+                .sources
+                .get(c.source)
+                .published
+                .is_some_and(|d| d.timing(date) == chokepoint_core::source::Timing::After)
+        })
 }
 
 fn kernel_kind(k: SK) -> DisruptionKind {

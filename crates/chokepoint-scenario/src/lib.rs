@@ -7,6 +7,7 @@
 //!
 //! Pure: the caller reads the scenario text and writes the results.
 
+pub mod backtest;
 pub mod balance;
 pub mod compile;
 pub mod report;

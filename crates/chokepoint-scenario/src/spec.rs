@@ -85,6 +85,11 @@ pub struct Scenario {
     /// Whether the dataset's stockpiles take part (default true).
     #[serde(default = "yes")]
     pub stockpiles: bool,
+    /// Build the network only from what was published before this date (the back-test sets
+    /// it to the event's first day): stockpiles whose every source was published on or after
+    /// it are left out, and reported. Not read from scenario files.
+    #[serde(skip)]
+    pub known_before: Option<chokepoint_core::Date>,
     /// Value per unit of end product by sector id, for lost-output value (USD). Not in the
     /// dataset: give it with its provenance in `provenance`.
     #[serde(default)]

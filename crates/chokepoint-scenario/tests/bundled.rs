@@ -501,3 +501,44 @@ fn the_bundled_world_serves_its_demand_and_matches_published_shares() {
         magnet_cn.modelled_share_pct
     );
 }
+
+#[test]
+fn the_2025_replay_knows_only_what_was_published_before_it_and_the_check_catches_later_sources() {
+    let w = world();
+    let replay = |name: &str| {
+        let s = scenario(name);
+        let seed = s.seed.unwrap_or(0);
+        chokepoint_scenario::backtest::replay(&w, s, name, 2, seed).unwrap()
+    };
+    let apr = replay("licensing-2025-04.toml");
+    assert!(apr.sources.records > 100, "{} records", apr.sources.records);
+    assert!(
+        apr.sources.after.is_empty() && apr.sources.undetermined.is_empty(),
+        "2025 parameters with sources from after 4 April 2025: {:?} {:?}",
+        apr.sources.after,
+        apr.sources.undetermined
+    );
+    // The 2010 replay runs on the 2024 network: the check must flag it.
+    let emb = replay("embargo-2010-japan.toml");
+    assert!(
+        emb.sources.after.iter().any(|a| a.source == "usgs-mcs2025"),
+        "{:?}",
+        emb.sources.after.iter().take(3).collect::<Vec<_>>()
+    );
+    // Every observation of each event is measured once, and the halts are modelled.
+    for e in [&apr, &emb] {
+        let expected = w
+            .observations
+            .iter()
+            .filter(|o| o.event == e.scenario)
+            .count();
+        assert_eq!(e.observations.len(), expected, "{}", e.scenario);
+    }
+    for o in apr
+        .observations
+        .iter()
+        .filter(|o| o.kind == chokepoint_core::observation::ObservationKind::Halt)
+    {
+        assert!(o.modelled.is_some() && o.error.is_some(), "{o:?}");
+    }
+}

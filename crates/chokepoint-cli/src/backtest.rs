@@ -1,0 +1,121 @@
+//! `chokepoint backtest`: the historical scenarios against what was observed, and the check
+//! that each run used only sources published before its event.
+
+use crate::output::Table;
+use anyhow::{Result, anyhow};
+use chokepoint_scenario::Scenario;
+use chokepoint_scenario::backtest::replay;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// Monte Carlo replications per event.
+    #[arg(long, default_value_t = 200)]
+    runs: u32,
+    /// Master seed (default: each scenario's own).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Print one JSON document instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// A directory of CSV files layered over the bundled dataset (observations.csv included).
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+pub fn run_backtest(args: BacktestArgs) -> Result<i32> {
+    if args.runs == 0 {
+        eprintln!("error: --runs: expected at least 1 replication");
+        return Ok(2);
+    }
+    let world = crate::simulate::load_world(args.data.as_deref())?;
+    let mut events: Vec<String> = world.observations.iter().map(|o| o.event.clone()).collect();
+    events.sort();
+    events.dedup();
+    if events.is_empty() {
+        eprintln!("error: observations.csv has no observations: nothing to back-test");
+        return Ok(2);
+    }
+    let timeline = match crate::policy::load_timeline(None)? {
+        Ok(t) => t,
+        Err(d) => {
+            crate::policy::print_diagnostics(&d);
+            return Ok(2);
+        }
+    };
+    let mut results = Vec::new();
+    for id in &events {
+        let (path, text) = crate::simulate::read_scenario(id)
+            .map_err(|e| anyhow!("observations.csv names event `{id}`: {e}"))?;
+        let file = path.display().to_string();
+        let mut scenario = Scenario::parse(&text, &file).map_err(|e| anyhow!("{e}"))?;
+        scenario
+            .resolve_measures(&timeline, &file)
+            .map_err(|e| anyhow!("{e}"))?;
+        let seed = args.seed.or(scenario.seed).unwrap_or(0);
+        results.push(replay(&world, scenario, &file, args.runs, seed).map_err(|e| anyhow!("{e}"))?);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+        return Ok(0);
+    }
+    for e in &results {
+        println!(
+            "{} — {}\n{} replications from {} (seed {})",
+            e.scenario, e.title, e.runs, e.start, e.seed
+        );
+        let mut t = Table::new(&[
+            "observation",
+            "subject",
+            "date",
+            "observed",
+            "modelled [P5, P95]",
+            "P(halt)",
+            "error",
+            "note",
+        ]);
+        for o in &e.observations {
+            t.push(vec![
+                o.id.clone(),
+                o.subject.clone(),
+                o.date.clone(),
+                format!("{:.1} {}", o.observed, o.unit),
+                o.modelled.map_or("-".into(), |m| {
+                    format!(
+                        "{:.1} [{:.1}, {:.1}]",
+                        m.p50.max(m.mean.min(m.p50)),
+                        m.p5,
+                        m.p95
+                    )
+                }),
+                o.probability.map_or("-".into(), |p| format!("{p:.2}")),
+                o.error
+                    .map_or("-".into(), |x| format!("{x:+.1} {}", o.error_unit)),
+                o.note.clone(),
+            ]);
+        }
+        println!("{}", t.render());
+        let s = &e.sources;
+        println!(
+            "What the run knew: {} parameter records citing {} sources; {} citations published on or after {}, {} undetermined by their date's precision, {} sources undated.",
+            s.records,
+            s.sources,
+            s.after.len(),
+            s.event_date,
+            s.undetermined.len(),
+            s.undated.len()
+        );
+        for a in s.after.iter().take(20) {
+            println!(
+                "  after the event: {} cites {} (published {})",
+                a.record, a.source, a.published
+            );
+        }
+        if s.after.len() > 20 {
+            println!("  ... and {} more (use --json)", s.after.len() - 20);
+        }
+        println!();
+    }
+    Ok(0)
+}
