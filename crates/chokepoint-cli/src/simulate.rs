@@ -318,8 +318,10 @@ fn sectors_table(r: &Report) -> Table {
         "sector",
         "country",
         "demand",
-        "lost (mean [P5, P95])",
-        "lost share",
+        "late or lost (mean [P5, P95])",
+        "share",
+        "not made by the end",
+        "share",
         "P(short)",
     ]);
     for s in &r.sectors {
@@ -329,6 +331,8 @@ fn sectors_table(r: &Report) -> Table {
             format!("{:.0}", s.demand_units),
             fmt_summary(&s.lost_units, 0),
             format!("{:.2}%", s.lost_share.mean * 100.0),
+            fmt_summary(&s.unmade_units, 0),
+            format!("{:.2}%", s.unmade_share.mean * 100.0),
             format!("{:.2}", s.probability_short),
         ]);
     }
@@ -347,7 +351,9 @@ fn print_report(r: &Report, c: &Compiled, elapsed: std::time::Duration) {
         c.network.edge_count(),
         elapsed.as_secs_f64()
     );
-    println!("Lost end-product output by sector and country (units over the horizon):");
+    println!(
+        "End-product output by sector and country (units over the horizon): demand not met on the day it was due (made late or not at all), and demand still not made at the end:"
+    );
     print!("{}", sectors_table(r).render());
     if r.plants.is_empty() {
         println!("\nNo facility ran short.");

@@ -822,8 +822,9 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         b.coproduct(NodeId(kid[l]), NodeId(kid[m]), r);
     }
 
-    // ---- licensing: one regime per (exporter, importer, material).
-    let mut licence_of_link: Vec<Option<chokepoint_sim::LicenceKey>> = vec![None; p.links.len()];
+    // ---- licensing: per (importer, material) a regime's `applications` licence processes,
+    // application a covering part a of every controlled lane to that importer.
+    let mut licence_of_link: Vec<Vec<chokepoint_sim::LicenceKey>> = vec![Vec::new(); p.links.len()];
     for (li_idx, lic) in scenario.licensing.iter().enumerate() {
         let field = format!("licensing[{li_idx}] ({})", lic.name);
         let exporter = selector_countries(
@@ -863,7 +864,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                 }
             }
         };
-        let mut keys: BTreeMap<(CountryCode, MaterialId), chokepoint_sim::LicenceKey> =
+        let mut keys: BTreeMap<(CountryCode, MaterialId), Vec<chokepoint_sim::LicenceKey>> =
             BTreeMap::new();
         let mut controlled = 0usize;
         for (li, &(s, c, ..)) in p.links.iter().enumerate() {
@@ -874,21 +875,25 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
             if fc != exporter || tc == exporter || !filter.matches(world, fc, tc, m) {
                 continue;
             }
-            let key = *keys.entry((tc, m)).or_insert_with(|| {
+            let app_keys = keys.entry((tc, m)).or_insert_with(|| {
                 // A regime in force before the start applies from day 0.
-                b.licence(LicenceSpec {
-                    required_from: scenario.day_of(from).max(0),
-                    required_until: lic.until.map(|u| scenario.day_of(u).max(0)),
-                    review: lic.review_days.to_sim(),
-                    approval_probability: lic.approval_probability,
-                    validity: lic.validity_days.round() as i64,
-                    general_licence_from: lic
-                        .general_licence_from
-                        .map(|g| scenario.day_of(g).max(0)),
-                    content_rule,
-                })
+                (0..lic.applications)
+                    .map(|_| {
+                        b.licence(LicenceSpec {
+                            required_from: scenario.day_of(from).max(0),
+                            required_until: lic.until.map(|u| scenario.day_of(u).max(0)),
+                            review: lic.review_days.to_sim(),
+                            approval_probability: lic.approval_probability,
+                            validity: lic.validity_days.round() as i64,
+                            general_licence_from: lic
+                                .general_licence_from
+                                .map(|g| scenario.day_of(g).max(0)),
+                            content_rule,
+                        })
+                    })
+                    .collect()
             });
-            licence_of_link[li] = Some(key);
+            licence_of_link[li] = app_keys.clone();
             controlled += 1;
         }
         if controlled == 0 {
@@ -901,30 +906,41 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
     // ---- edges, one input slot per (customer, material).
     let mut slot_of: HashMap<(usize, MaterialId), u32> = HashMap::new();
     let mut edges = Vec::new();
-    let mut edge_of_link: Vec<Option<chokepoint_sim::EdgeId>> = Vec::new();
+    // A licensed link becomes one edge per application, each with an equal part of its share.
+    let mut edge_of_link: Vec<Vec<chokepoint_sim::EdgeId>> = Vec::new();
     for (k, &(s, c, lid, bom, _)) in p.links.iter().enumerate() {
         if !link_kept(k) {
-            edge_of_link.push(None);
+            edge_of_link.push(Vec::new());
             continue;
         }
         let next = slot_of.len() as u32;
         let slot = *slot_of.entry((c, nodes[s].material)).or_insert(next);
         let lane = world.lanes.get(lid);
-        let mut spec = EdgeSpec::new(NodeId(kid[s]), NodeId(kid[c]), i64::from(lane.lead_time.0))
-            .bom(bom)
-            .slot(slot)
-            .share(link_share[k]);
-        if let Some(key) = licence_of_link[k] {
-            spec = spec.licence(key);
+        let apps: Vec<Option<chokepoint_sim::LicenceKey>> = if licence_of_link[k].is_empty() {
+            vec![None]
+        } else {
+            licence_of_link[k].iter().copied().map(Some).collect()
+        };
+        let part = link_share[k] / apps.len() as f64;
+        let mut ids = Vec::with_capacity(apps.len());
+        for key in apps {
+            let mut spec =
+                EdgeSpec::new(NodeId(kid[s]), NodeId(kid[c]), i64::from(lane.lead_time.0))
+                    .bom(bom)
+                    .slot(slot)
+                    .share(part);
+            if let Some(key) = key {
+                spec = spec.licence(key);
+            }
+            ids.push(b.edge(spec));
+            edges.push(EdgeMeta {
+                lane: Some(lid),
+                from_country: nodes[s].country,
+                to_country: nodes[c].country,
+                material: nodes[s].material,
+            });
         }
-        let e = b.edge(spec);
-        edge_of_link.push(Some(e));
-        edges.push(EdgeMeta {
-            lane: Some(lid),
-            from_country: nodes[s].country,
-            to_country: nodes[c].country,
-            material: nodes[s].material,
-        });
+        edge_of_link.push(ids);
     }
 
     // ---- stockpiles.
@@ -1068,7 +1084,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                             process: process.clone(),
                         });
                         for (li, &(s, ..)) in p.links.iter().enumerate() {
-                            if let (true, Some(e)) = (s == i, edge_of_link[li]) {
+                            for &e in edge_of_link[li].iter().filter(|_| s == i) {
                                 b.disruption(DisruptionSpec {
                                     target: Target::Edge(e),
                                     kind: DisruptionKind::ShipmentPausing,
@@ -1096,7 +1112,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
             for (li, l) in p.links.iter().enumerate() {
                 if l.2 == lid {
                     hits += 1;
-                    if let Some(e) = edge_of_link[li] {
+                    for &e in &edge_of_link[li] {
                         b.disruption(DisruptionSpec {
                             target: Target::Edge(e),
                             kind: kernel_kind(d.kind),
@@ -1122,7 +1138,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                         kernel_kind(d.kind)
                     };
                     hits += 1;
-                    if let Some(e) = edge_of_link[li] {
+                    for &e in &edge_of_link[li] {
                         b.disruption(DisruptionSpec {
                             target: Target::Edge(e),
                             kind,

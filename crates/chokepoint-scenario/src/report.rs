@@ -51,6 +51,11 @@ pub struct SectorRow {
     pub lost_units: Summary,
     /// Lost units / demand.
     pub lost_share: Summary,
+    /// Units still not made at the end of the horizon (backordered demand), however late the
+    /// rest was made: `lost_units` counts a unit made late as lost, this does not.
+    pub unmade_units: Summary,
+    /// Unmade units / demand.
+    pub unmade_share: Summary,
     /// Lost units x the scenario's unit value, when given.
     pub lost_value_usd: Option<Summary>,
     /// Share of replications in which the sector's output fell short at all.
@@ -220,6 +225,14 @@ pub fn report(
                 .iter()
                 .map(|l| if demand > 0.0 { l / demand } else { 0.0 })
                 .collect();
+            let unmade: Vec<f64> = reps
+                .iter()
+                .map(|r| sinks.iter().map(|&k| r.unmet_at_end[k]).sum())
+                .collect();
+            let unmade_share: Vec<f64> = unmade
+                .iter()
+                .map(|l| if demand > 0.0 { l / demand } else { 0.0 })
+                .collect();
             let value = scenario
                 .unit_value_usd
                 .get(&sector)
@@ -233,6 +246,8 @@ pub fn report(
                 demand_units: demand,
                 lost_units: summary(&lost),
                 lost_share: summary(&share),
+                unmade_units: summary(&unmade),
+                unmade_share: summary(&unmade_share),
                 lost_value_usd: value,
                 probability_short: p_short,
             }

@@ -265,6 +265,12 @@ pub struct Licensing {
     pub review_days: DayDist,
     pub approval_probability: f64,
     pub validity_days: f64,
+    /// Applications per (importer, material): each covers an equal part of every controlled
+    /// lane to that importer for that material and has its own review, approval draw and
+    /// validity, so approvals trickle out instead of releasing all goods at once (default 1:
+    /// one licence per importer and material).
+    #[serde(default = "one_application")]
+    pub applications: u32,
     #[serde(default, deserialize_with = "date::opt")]
     pub general_licence_from: Option<Date>,
     /// A timeline measure whose first day in force is `general_licence_from` (when that is not
@@ -279,6 +285,10 @@ pub struct Licensing {
     pub source: Option<String>,
     #[serde(default)]
     pub assumption: Option<String>,
+}
+
+fn one_application() -> u32 {
+    1
 }
 
 /// `content_rule = { origin = "CHN", min_share = 0.001 }` in a licensing regime.
@@ -531,6 +541,12 @@ impl Scenario {
             l.review_days
                 .check()
                 .or_else(|e| bad(f("review_days"), e))?;
+            if !(1..=64).contains(&l.applications) {
+                return bad(
+                    f("applications"),
+                    format!("{}; expected 1 to 64 applications", l.applications),
+                );
+            }
             if !(l.validity_days.is_finite() && l.validity_days > 0.0) {
                 return bad(
                     f("validity_days"),

@@ -627,6 +627,7 @@ pub fn run_batch_observed<O: BatchObserver<N> + ?Sized, const N: usize>(
                 .iter()
                 .map(|nd| nd.dem_sum[j] - nd.met_sum[j])
                 .collect(),
+            unmet_at_end: bs.demand.iter().map(|nd| nd.bo_ext[j]).collect(),
             first_stockout: bs
                 .short
                 .iter()

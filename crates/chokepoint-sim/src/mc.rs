@@ -38,6 +38,9 @@ pub struct ReplicationSummary {
     pub fill_rate: Vec<f64>,
     /// Per sink: units of external demand not met from stock in the period demanded.
     pub lost_output: Vec<f64>,
+    /// Per sink: units of external demand still owed (backordered) at the end of the horizon:
+    /// demand not made at all within the horizon, however late.
+    pub unmet_at_end: Vec<f64>,
     /// Per node: first period ending with backorders (`None` if never).
     pub first_stockout: Vec<Option<u32>>,
     /// Per node: number of periods ending with backorders.
@@ -163,6 +166,7 @@ pub fn summarise(net: &Network, st: &State) -> ReplicationSummary {
             .iter()
             .map(|&n| st.dem_sum[n] - st.met_sum[n])
             .collect(),
+        unmet_at_end: sinks.iter().map(|&n| st.bo_ext[n]).collect(),
         first_stockout: st
             .first_stockout
             .iter()
