@@ -13,13 +13,13 @@
 # Prints one JSON line per case.
 #
 # The peer scripts (stockpyl_cases.py, compare_traces.py) are NOT part of this repository; they are
-# called by path from $PEERS (default /work/shared/peers, the machine-local peers folder).
+# called by path from $PEERS (default ../shared/peers beside the repository, the machine-local peers folder).
 # Environment: PEERS, VENV (default .venv-peers in the repo root), T (1000), SEED (42),
 # PEER_TRIALS (3), OURS_T (10000000 periods for the throughput figure).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
-PEERS=${PEERS:-/work/shared/peers}
+PEERS=${PEERS:-$ROOT/../shared/peers}
 VENV=${VENV:-$ROOT/.venv-peers}
 T=${T:-1000}
 SEED=${SEED:-42}
