@@ -143,6 +143,28 @@ pub fn run_world(cmd: WorldCommand) -> Result<i32> {
         ]);
     }
     println!("{}", t.render());
+    println!("Cross-border flows of the baseline against published trade (t/yr):");
+    let mut t = Table::new(&[
+        "flow",
+        "year",
+        "modelled",
+        "published",
+        "residual",
+        "basis",
+        "source",
+    ]);
+    for r in &b.trade {
+        t.push(vec![
+            r.flow.clone(),
+            r.year.to_string(),
+            format!("{:.0}", r.modelled_t),
+            format!("{:.0}", r.published_t),
+            format!("{:+.1}%", r.residual_pct),
+            r.basis.clone(),
+            r.source.clone(),
+        ]);
+    }
+    println!("{}", t.render());
     for (d, u) in &b.unplaced {
         println!("unserved: demand `{d}` ({u:.0} units/yr): no open node makes its product");
     }

@@ -114,6 +114,18 @@ pub struct StageOutput {
     pub provenance: Provenance,
 }
 
+/// A published annual trade flow, `FROM>TO:WHAT` (`TO` a country, a region or `WLD` for every
+/// importer; `WHAT` material forms joined by `+` or a material id), in tonnes: what the
+/// baseline's cross-border flows are measured against.
+#[derive(Debug, Clone, Serialize)]
+pub struct TradeFlow {
+    pub flow: String,
+    pub year: i32,
+    pub tonnes: f64,
+    pub basis: String,
+    pub provenance: Provenance,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StageShare {
     pub stage: Stage,

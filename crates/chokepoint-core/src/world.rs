@@ -71,6 +71,8 @@ pub struct World {
     pub stage_shares: Vec<StageShare>,
     /// Published stage outputs the baseline is checked against (`world balance`).
     pub stage_outputs: Vec<crate::stats::StageOutput>,
+    /// Published annual trade flows the baseline is checked against (`world balance`).
+    pub trade_flows: Vec<crate::stats::TradeFlow>,
     /// What happened during the events the back-test replays (never a model input).
     pub observations: Vec<crate::observation::Observation>,
     pub trade_shares: Vec<TradeShare>,

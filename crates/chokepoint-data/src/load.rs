@@ -664,6 +664,32 @@ impl Loader {
                 });
             }
         }
+        for row in self.rows(layers, &s::TRADE_FLOWS, false) {
+            let year = self.year(&row, "year");
+            let tonnes = self.number(&row, "tonnes");
+            let provenance = self.provenance(&row);
+            let flow = row.get("flow").to_string();
+            if !flow.contains('>') || !flow.contains(':') {
+                self.err(
+                    &row,
+                    K::InvalidValue,
+                    "flow",
+                    format!("`{flow}` is not FROM>TO:WHAT (e.g. CHN>WLD:magnet)"),
+                );
+                continue;
+            }
+            if let (Some(year), Some(tonnes)) = (year, tonnes) {
+                self.world
+                    .trade_flows
+                    .push(chokepoint_core::stats::TradeFlow {
+                        flow,
+                        year,
+                        tonnes,
+                        basis: row.get("basis").to_string(),
+                        provenance,
+                    });
+            }
+        }
         for row in self.rows(layers, &s::OBSERVATIONS, false) {
             let kind = self.parse::<chokepoint_core::observation::ObservationKind>(&row, "kind");
             let raw_date = row.get("date").to_string();

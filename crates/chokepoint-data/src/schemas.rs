@@ -108,6 +108,12 @@ pub const STAGE_OUTPUT: Schema = Schema {
     required: &["stage", "country", "year", "tonnes", "basis"],
     key: &["stage", "country", "year"],
 };
+pub const TRADE_FLOWS: Schema = Schema {
+    file: "trade_flows.csv",
+    columns: cols!["flow", "year", "tonnes", "basis", "note"],
+    required: &["flow", "year", "tonnes", "basis"],
+    key: &["flow", "year"],
+};
 pub const OBSERVATIONS: Schema = Schema {
     file: "observations.csv",
     columns: cols![
@@ -276,7 +282,7 @@ pub const STOCKPILE_POLICIES: Schema = Schema {
     key: &["id"],
 };
 
-pub const ALL: [Schema; 22] = [
+pub const ALL: [Schema; 23] = [
     SOURCES,
     COUNTRIES,
     REGIONS,
@@ -288,6 +294,7 @@ pub const ALL: [Schema; 22] = [
     WORLD_TOTALS,
     STAGE_SHARES,
     STAGE_OUTPUT,
+    TRADE_FLOWS,
     OBSERVATIONS,
     FACILITIES,
     FACILITY_CAPACITY,

@@ -49,6 +49,20 @@ pub struct SectorBalance {
     pub sourced: bool,
 }
 
+/// One published annual trade flow against the baseline's flows on the same route.
+#[derive(Debug, Clone, Serialize)]
+pub struct TradeBalance {
+    pub flow: String,
+    pub year: i32,
+    /// Baseline flow on the matching cross-border lanes, t/yr.
+    pub modelled_t: f64,
+    pub published_t: f64,
+    pub residual_pct: f64,
+    pub basis: String,
+    pub source: String,
+    pub sourced: bool,
+}
+
 /// China's share of one sector's demand, published and modelled.
 #[derive(Debug, Clone, Serialize)]
 pub struct SectorShare {
@@ -66,6 +80,7 @@ pub struct Balance {
     pub stages: Vec<StageBalance>,
     pub sectors: Vec<SectorBalance>,
     pub sector_shares: Vec<SectorShare>,
+    pub trade: Vec<TradeBalance>,
     /// Demand rows no open node can make (units per year unserved).
     pub unplaced: Vec<(String, f64)>,
     /// Plants asked for more than their capacity in the baseline.
@@ -332,8 +347,30 @@ pub fn world_balance(
             },
         });
     }
+    let trade = world
+        .trade_flows
+        .iter()
+        .map(|t| {
+            let m = modelled_flow(world, compiled, &t.flow);
+            TradeBalance {
+                flow: t.flow.clone(),
+                year: t.year,
+                modelled_t: m,
+                published_t: t.tonnes,
+                residual_pct: if t.tonnes > 0.0 {
+                    100.0 * (m - t.tonnes) / t.tonnes
+                } else {
+                    0.0
+                },
+                basis: t.basis.clone(),
+                source: cite(world, &t.provenance),
+                sourced: !t.provenance.is_assumption(),
+            }
+        })
+        .collect();
     Balance {
         demand_year,
+        trade,
         edition: edition.to_string(),
         stages,
         sectors,
@@ -346,4 +383,34 @@ pub fn world_balance(
             .map(str::to_string)
             .collect(),
     }
+}
+
+/// Baseline flow per year on the cross-border lanes matching `FROM>TO:WHAT` (`TO` a country, a
+/// region or `WLD`; `WHAT` material forms joined by `+` or a material id).
+fn modelled_flow(world: &World, compiled: &Compiled, flow: &str) -> f64 {
+    let Some((route, what)) = flow.split_once(':') else {
+        return 0.0;
+    };
+    let Some((from, to)) = route.split_once('>') else {
+        return 0.0;
+    };
+    let region = world.regions.lookup(to).map(|r| world.regions.get(r));
+    let parts: Vec<&str> = what.split('+').collect();
+    compiled
+        .edges
+        .iter()
+        .filter(|e| e.lane.is_some() && e.from_country != e.to_country)
+        .filter(|e| e.from_country.as_str() == from)
+        .filter(|e| match region {
+            Some(r) => r.contains(e.to_country),
+            None => to == "WLD" || e.to_country.as_str() == to,
+        })
+        .filter(|e| {
+            let m = world.materials.get(e.material);
+            parts
+                .iter()
+                .any(|p| *p == m.key || p.parse::<MaterialForm>().is_ok_and(|f| f == m.form))
+        })
+        .map(|e| e.baseline_per_day * 365.0)
+        .sum()
 }

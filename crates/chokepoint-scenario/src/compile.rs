@@ -77,6 +77,8 @@ pub struct EdgeMeta {
     pub from_country: CountryCode,
     pub to_country: CountryCode,
     pub material: MaterialId,
+    /// Baseline flow on the edge (units of the material per day; 0 for stockpile lanes).
+    pub baseline_per_day: f64,
 }
 
 #[derive(Debug)]
@@ -938,6 +940,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                 from_country: nodes[s].country,
                 to_country: nodes[c].country,
                 material: nodes[s].material,
+                baseline_per_day: required[c] * bom * part,
             });
         }
         edge_of_link.push(ids);
@@ -1036,6 +1039,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                     from_country: sp.location,
                     to_country: nodes[c].country,
                     material: sp.material,
+                    baseline_per_day: 0.0,
                 });
             }
             stockpile_keys.push(sp.key.clone());

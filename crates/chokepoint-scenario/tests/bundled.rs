@@ -488,6 +488,52 @@ fn the_bundled_world_serves_its_demand_and_matches_published_shares() {
             );
         }
     }
+    // The balance's trade figure is what the simulator ships: China's magnet exports on a
+    // baseline day (steady from the start) times 365.
+    let exports = b
+        .trade
+        .iter()
+        .find(|t| t.flow == "CHN>WLD:magnet")
+        .expect("China's magnet exports are in trade_flows.csv");
+    let magnet_edges: Vec<usize> = c
+        .edges
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.lane.is_some()
+                && e.from_country.as_str() == "CHN"
+                && e.to_country.as_str() != "CHN"
+                && w.materials.get(e.material).form
+                    == chokepoint_core::material::MaterialForm::Magnet
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let net = &c.network;
+    let mut st = chokepoint_sim::State::new(net);
+    let mut rng = chokepoint_sim::replication_rng(0, 0);
+    let mut day10 = 0.0;
+    chokepoint_sim::simulate(
+        net,
+        &mut st,
+        11,
+        &mut rng,
+        &mut |t: u32, _n: &chokepoint_sim::Network, st: &chokepoint_sim::State| {
+            if t == 10 {
+                day10 = magnet_edges
+                    .iter()
+                    .map(|&e| st.shipped(chokepoint_sim::EdgeId(e as u32)))
+                    .sum();
+            }
+        },
+    )
+    .unwrap();
+    assert!(
+        (day10 * 365.0 - exports.modelled_t).abs() <= 1e-6 * exports.modelled_t,
+        "simulated {} t/yr vs balance {} t/yr",
+        day10 * 365.0,
+        exports.modelled_t
+    );
+    assert!(exports.published_t > 0.0 && exports.modelled_t > 0.0);
     // China's share of world magnet making, modelled against the IEA's 94%.
     let magnet_cn = b
         .stages
