@@ -136,6 +136,8 @@ struct Summary {
     reserves: Option<Concentration>,
     reserves_world_is_lower_bound: bool,
     element_supply_t_reo: Vec<(String, f64)>,
+    /// How the numeric records are backed.
+    provenance: chokepoint_core::world::ProvenanceCensus,
 }
 
 fn build_summary(world: &World, edition: Edition, year: Option<i32>) -> Result<Summary> {
@@ -169,6 +171,7 @@ fn build_summary(world: &World, edition: Edition, year: Option<i32>) -> Result<S
             .filter(|e| supply.get(*e) > 0.0)
             .map(|e| (e.symbol().to_string(), supply.get(e)))
             .collect(),
+        provenance: world.provenance_census(),
     })
 }
 
@@ -279,6 +282,15 @@ fn print_summary_table(world: &World, s: &Summary) {
         t.push(vec![e.clone(), name.to_string(), format!("{q:.1}")]);
     }
     print!("{}", t.render());
+    let p = &s.provenance;
+    println!(
+        "\nprovenance of the {} numeric records: {} read in a source, {} derived from sources with a stated step, {} assumed ({:.1}% cite a source)",
+        p.total(),
+        p.sourced,
+        p.derived,
+        p.assumed,
+        100.0 * p.cited_share()
+    );
 }
 
 trait TotalKnown {

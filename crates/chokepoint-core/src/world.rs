@@ -79,7 +79,68 @@ pub struct World {
     pub prices: Vec<PricePoint>,
 }
 
+/// How the dataset's numeric records are backed: read in a source, derived from sources with a
+/// stated step (citations plus an assumption line), or assumed (no citation).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ProvenanceCensus {
+    pub sourced: usize,
+    pub derived: usize,
+    pub assumed: usize,
+}
+
+impl ProvenanceCensus {
+    pub fn total(&self) -> usize {
+        self.sourced + self.derived + self.assumed
+    }
+    /// Share of records with at least one citation (sourced or derived from sources).
+    pub fn cited_share(&self) -> f64 {
+        if self.total() == 0 {
+            0.0
+        } else {
+            (self.sourced + self.derived) as f64 / self.total() as f64
+        }
+    }
+    fn add(&mut self, p: &crate::source::Provenance) {
+        match (p.citations.is_empty(), p.assumption.is_some()) {
+            (false, false) => self.sourced += 1,
+            (false, true) => self.derived += 1,
+            (true, _) => self.assumed += 1,
+        }
+    }
+}
+
 impl World {
+    /// The provenance of every record that carries numbers: facilities (dates, ramp-up),
+    /// capacities, recipes, lanes, demand rows, deposit distributions, stockpiles, mine production, reserves, world totals,
+    /// stage shares and outputs, trade shares and flows, prices.
+    pub fn provenance_census(&self) -> ProvenanceCensus {
+        let mut c = ProvenanceCensus::default();
+        for f in self.facilities.values() {
+            for cap in &f.capacities {
+                c.add(&cap.provenance);
+            }
+        }
+        self.recipes.values().for_each(|r| c.add(&r.provenance));
+        self.lanes.values().for_each(|l| c.add(&l.provenance));
+        self.demand.values().for_each(|d| c.add(&d.provenance));
+        for d in self.deposits.values() {
+            d.distribution.iter().for_each(|e| c.add(&e.provenance));
+        }
+        self.facilities.values().for_each(|f| c.add(&f.provenance));
+        self.stockpiles.values().for_each(|s| c.add(&s.provenance));
+        self.mine_production
+            .iter()
+            .for_each(|m| c.add(&m.provenance));
+        self.reserves.iter().for_each(|m| c.add(&m.provenance));
+        self.world_totals.iter().for_each(|m| c.add(&m.provenance));
+        self.stage_shares.iter().for_each(|m| c.add(&m.provenance));
+        self.stage_outputs.iter().for_each(|m| c.add(&m.provenance));
+        self.trade_flows.iter().for_each(|m| c.add(&m.provenance));
+        self.trade_shares.iter().for_each(|m| c.add(&m.provenance));
+        self.prices.iter().for_each(|m| c.add(&m.provenance));
+        c
+    }
+
     /// A lane's share of its customer's purchases of the material, on `date` (`None`: with
     /// the newest capacity figures). A fixed share is the dataset's; a `capacity` share is the
     /// supplier's capacity over the sum of the capacities of every supplier on the customer's
