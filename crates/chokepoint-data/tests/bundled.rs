@@ -102,3 +102,52 @@ fn facility_coverage() {
     );
     assert_eq!(chokepoint_core::Element::rare_earths().count(), 17);
 }
+
+#[test]
+fn the_provenance_census_matches_the_files_row_by_row() {
+    // Counted independently from the CSV rows: a row citing a source with no assumption is
+    // sourced, one citing a source with an assumption is derived, one without a source assumed.
+    // Recipes count once per recipe (its rows share one provenance), deposits by their
+    // distribution rows.
+    let w = bundled();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    let mut expected = chokepoint_core::world::ProvenanceCensus::default();
+    let files = [
+        "facilities.csv",
+        "facility_capacity.csv",
+        "lanes.csv",
+        "demand.csv",
+        "deposit_distribution.csv",
+        "stockpiles.csv",
+        "mine_production.csv",
+        "reserves.csv",
+        "world_totals.csv",
+        "stage_shares.csv",
+        "stage_output.csv",
+        "trade_flows.csv",
+        "trade_shares.csv",
+        "prices.csv",
+        "recipes.csv",
+    ];
+    for f in files {
+        let mut rdr = csv::Reader::from_path(dir.join(f)).unwrap();
+        let headers = rdr.headers().unwrap().clone();
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let (s, a) = (col("source"), col("assumption"));
+        let mut seen_recipes = std::collections::BTreeSet::new();
+        for r in rdr.records() {
+            let r = r.unwrap();
+            if f == "recipes.csv" && !seen_recipes.insert(r[0].to_string()) {
+                continue;
+            }
+            match (r[s].trim().is_empty(), r[a].trim().is_empty()) {
+                (false, true) => expected.sourced += 1,
+                (false, false) => expected.derived += 1,
+                (true, _) => expected.assumed += 1,
+            }
+        }
+    }
+    let got = w.provenance_census();
+    assert_eq!(got.total(), expected.total(), "{got:?} vs {expected:?}");
+    assert_eq!(got, expected);
+}
