@@ -99,11 +99,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // Created with mode 0666 less the umask, like any file the user writes (tempfile's default
+    // is 0600, which would hide results from colleagues).
+    let mut tmp = shared_mode(&mut tempfile::Builder::new(), 0o666).tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Asks for `mode` (less the process umask, which the OS applies) on Unix; a no-op elsewhere.
+pub fn shared_mode<'a, 'b>(
+    b: &'b mut tempfile::Builder<'a, 'a>,
+    mode: u32,
+) -> &'b mut tempfile::Builder<'a, 'a> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = mode;
+        b
+    }
 }
 
 pub fn pct(x: f64) -> String {

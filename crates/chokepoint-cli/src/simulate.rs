@@ -482,9 +482,9 @@ fn write_run_dir(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".chokepoint-run-")
-        .tempdir_in(parent)?;
+    let mut builder = tempfile::Builder::new();
+    let tmp =
+        crate::output::shared_mode(builder.prefix(".chokepoint-run-"), 0o777).tempdir_in(parent)?;
     write_atomic(
         &tmp.path().join("summary.json"),
         serde_json::to_string_pretty(rep)?.as_bytes(),

@@ -243,6 +243,22 @@ fn flows_and_nodes_match_the_baseline_when_no_policy_applies() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    // Results are readable by colleagues: 0666/0777 less the umask (0644/0755 under 022), not
+    // tempfile's private 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["summary.json", "flows.csv", "nodes.csv"] {
+            let mode = std::fs::metadata(out.join(f)).unwrap().permissions().mode();
+            assert_eq!(
+                mode & 0o044,
+                0o044,
+                "{f}: mode {mode:o} not readable by group and others"
+            );
+        }
+        let dmode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(dmode & 0o055, 0o055, "run directory mode {dmode:o}");
+    }
     let mut flows = csv::Reader::from_path(out.join("flows.csv")).unwrap();
     let mut n = 0;
     for r in flows.records() {
