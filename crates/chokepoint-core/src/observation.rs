@@ -58,3 +58,85 @@ pub struct Observation {
 }
 
 pub type ObservationId = crate::ids::Id<Observation>;
+
+/// `FROM>TO:WHAT`: a trade route and what moves on it. `FROM` is a country; `TO` a country, a
+/// region code (EU27) or `WLD` for every importer other than `FROM`; `WHAT` material forms
+/// (`magnet`, `separated-oxide`, ...) or material ids joined by `+`. Observations of kind flow
+/// and the published trade flows name their route this way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowSelector {
+    pub from: crate::CountryCode,
+    pub to: String,
+    pub forms: Vec<crate::material::MaterialForm>,
+    pub materials: Vec<String>,
+}
+
+impl std::str::FromStr for FlowSelector {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not FROM>TO:WHAT (e.g. CHN>WLD:magnet)");
+        let (route, what) = s.split_once(':').ok_or_else(bad)?;
+        let (from, to) = route.split_once('>').ok_or_else(bad)?;
+        let from: crate::CountryCode = from.parse().map_err(|e| format!("`{s}`: {e}"))?;
+        if to.is_empty() || what.is_empty() {
+            return Err(bad());
+        }
+        let (mut forms, mut materials) = (Vec::new(), Vec::new());
+        for part in what.split('+') {
+            match part.parse::<crate::material::MaterialForm>() {
+                Ok(f) => forms.push(f),
+                Err(_) => materials.push(part.to_string()),
+            }
+        }
+        Ok(FlowSelector {
+            from,
+            to: to.to_string(),
+            forms,
+            materials,
+        })
+    }
+}
+
+impl FlowSelector {
+    /// Whether a shipment from `from` to `to` of `material` is on this route.
+    pub fn matches(
+        &self,
+        world: &crate::World,
+        from: crate::CountryCode,
+        to: crate::CountryCode,
+        material: crate::material::MaterialId,
+    ) -> bool {
+        let to_ok = match world.regions.lookup(&self.to) {
+            Some(r) => world.regions.get(r).contains(to) && to != from,
+            None => (self.to == "WLD" && to != from) || to.as_str() == self.to,
+        };
+        let m = world.materials.get(material);
+        from == self.from
+            && to_ok
+            && (self.materials.contains(&m.key) || self.forms.contains(&m.form))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::material::MaterialForm;
+
+    #[test]
+    fn flow_selectors_parse_and_refuse_malformed_routes() {
+        let f: FlowSelector = "CHN>WLD:magnet+metal+nd-oxide".parse().unwrap();
+        assert_eq!(f.from.as_str(), "CHN");
+        assert_eq!(f.to, "WLD");
+        assert_eq!(f.forms, vec![MaterialForm::Magnet, MaterialForm::Metal]);
+        assert_eq!(f.materials, vec!["nd-oxide".to_string()]);
+        for bad in [
+            "CHN-WLD:magnet",
+            "CHN>WLD",
+            "CHN>:magnet",
+            "CHN>WLD:",
+            "XX>WLD:magnet",
+        ] {
+            assert!(bad.parse::<FlowSelector>().is_err(), "{bad}");
+        }
+    }
+}

@@ -669,13 +669,8 @@ impl Loader {
             let tonnes = self.number(&row, "tonnes");
             let provenance = self.provenance(&row);
             let flow = row.get("flow").to_string();
-            if !flow.contains('>') || !flow.contains(':') {
-                self.err(
-                    &row,
-                    K::InvalidValue,
-                    "flow",
-                    format!("`{flow}` is not FROM>TO:WHAT (e.g. CHN>WLD:magnet)"),
-                );
+            if let Err(e) = flow.parse::<chokepoint_core::observation::FlowSelector>() {
+                self.err(&row, K::InvalidValue, "flow", e);
                 continue;
             }
             if let (Some(year), Some(tonnes)) = (year, tonnes) {
@@ -710,6 +705,14 @@ impl Loader {
             };
             let value = self.number(&row, "value");
             let provenance = self.provenance(&row);
+            if kind == Some(chokepoint_core::observation::ObservationKind::Flow)
+                && let Err(e) = row
+                    .get("subject")
+                    .parse::<chokepoint_core::observation::FlowSelector>()
+            {
+                self.err(&row, K::InvalidValue, "subject", e);
+                continue;
+            }
             if let (Some(kind), Some(date), Some(value)) = (kind, date, value) {
                 self.world
                     .observations

@@ -12,8 +12,7 @@ use crate::compile::Compiled;
 use crate::report::{ExportSeries, Summary};
 use crate::spec::Scenario;
 use chokepoint_core::World;
-use chokepoint_core::material::MaterialForm;
-use chokepoint_core::observation::{Observation, ObservationKind};
+use chokepoint_core::observation::{FlowSelector, Observation, ObservationKind};
 use chokepoint_core::source::{Provenance, Timing};
 use chokepoint_sim::{McResult, Stat};
 use serde::Serialize;
@@ -180,33 +179,6 @@ pub fn check_sources(
     }
 }
 
-/// Does a flow key (exporter, importer, material id) match `FROM>TO:WHAT`?
-fn flow_matcher(
-    world: &World,
-    subject: &str,
-) -> Option<impl Fn(&(String, String, String)) -> bool> {
-    let (route, what) = subject.split_once(':')?;
-    let (from, to) = route.split_once('>')?;
-    let (from, to) = (from.to_string(), to.to_string());
-    let parts: Vec<String> = what.split('+').map(str::to_string).collect();
-    let forms: Vec<MaterialForm> = parts.iter().filter_map(|p| p.parse().ok()).collect();
-    let materials: Vec<String> = parts
-        .iter()
-        .filter(|p| p.parse::<MaterialForm>().is_err())
-        .cloned()
-        .collect();
-    let form_of: BTreeMap<String, MaterialForm> = world
-        .materials
-        .values()
-        .map(|m| (m.key.clone(), m.form))
-        .collect();
-    Some(move |k: &(String, String, String)| {
-        k.0 == from
-            && (to == "WLD" || k.1 == to)
-            && (materials.contains(&k.2) || form_of.get(&k.2).is_some_and(|f| forms.contains(f)))
-    })
-}
-
 fn days_between(a: chokepoint_core::Date, b: chokepoint_core::Date) -> f64 {
     (b - a).get_days() as f64
 }
@@ -307,9 +279,20 @@ fn halt(
 }
 
 fn flow(world: &World, flows: &ExportSeries, o: &Observation, r: &mut ObservationResult) {
-    let Some(matches) = flow_matcher(world, &o.subject) else {
-        r.note = format!("subject `{}` is not FROM>TO:WHAT", o.subject);
-        return;
+    let route: FlowSelector = match o.subject.parse() {
+        Ok(r) => r,
+        Err(e) => {
+            r.note = e;
+            return;
+        }
+    };
+    let matches = |k: &(String, String, String)| match (
+        k.0.parse(),
+        k.1.parse(),
+        world.materials.lookup(&k.2),
+    ) {
+        (Ok(f), Ok(t), Some(m)) => route.matches(world, f, t, m),
+        _ => false,
     };
     let label = format!("{:04}-{:02}", o.date.year(), o.date.month());
     let Some(mi) = flows.months.iter().position(|m| *m == label) else {

@@ -385,32 +385,16 @@ pub fn world_balance(
     }
 }
 
-/// Baseline flow per year on the cross-border lanes matching `FROM>TO:WHAT` (`TO` a country, a
-/// region or `WLD`; `WHAT` material forms joined by `+` or a material id).
+/// Baseline flow per year on the cross-border lanes of route `flow` (`FROM>TO:WHAT`).
 fn modelled_flow(world: &World, compiled: &Compiled, flow: &str) -> f64 {
-    let Some((route, what)) = flow.split_once(':') else {
+    let Ok(route) = flow.parse::<chokepoint_core::observation::FlowSelector>() else {
         return 0.0;
     };
-    let Some((from, to)) = route.split_once('>') else {
-        return 0.0;
-    };
-    let region = world.regions.lookup(to).map(|r| world.regions.get(r));
-    let parts: Vec<&str> = what.split('+').collect();
     compiled
         .edges
         .iter()
         .filter(|e| e.lane.is_some() && e.from_country != e.to_country)
-        .filter(|e| e.from_country.as_str() == from)
-        .filter(|e| match region {
-            Some(r) => r.contains(e.to_country),
-            None => to == "WLD" || e.to_country.as_str() == to,
-        })
-        .filter(|e| {
-            let m = world.materials.get(e.material);
-            parts
-                .iter()
-                .any(|p| *p == m.key || p.parse::<MaterialForm>().is_ok_and(|f| f == m.form))
-        })
+        .filter(|e| route.matches(world, e.from_country, e.to_country, e.material))
         .map(|e| e.baseline_per_day * 365.0)
         .sum()
 }

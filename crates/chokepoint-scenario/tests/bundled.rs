@@ -132,6 +132,26 @@ fn results_are_bit_identical_at_1_2_and_4_threads() {
     }
 }
 
+/// Runs replication 0 of `c` under `seed` for `days`, calling `f(day, state)` after each day.
+fn observe(
+    c: &chokepoint_scenario::Compiled,
+    seed: u64,
+    days: u32,
+    mut f: impl FnMut(u32, &chokepoint_sim::State),
+) {
+    let net = &c.network;
+    let mut st = chokepoint_sim::State::new(net);
+    let mut rng = chokepoint_sim::replication_rng(seed, 0);
+    chokepoint_sim::simulate(
+        net,
+        &mut st,
+        days,
+        &mut rng,
+        &mut |t: u32, _n: &chokepoint_sim::Network, st: &chokepoint_sim::State| f(t, st),
+    )
+    .unwrap();
+}
+
 fn invalid(text: &str) -> (String, String) {
     match Scenario::parse(text, "bad.toml") {
         Err(ScenarioError::Invalid { file, field, .. }) => (file, field),
@@ -390,24 +410,14 @@ fn a_policy_free_run_starts_in_steady_state() {
         .collect();
     assert!(exports.len() > 10, "{} export lanes", exports.len());
     let mut daily: Vec<Vec<f64>> = Vec::new();
-    let net = &c.network;
-    let mut st = chokepoint_sim::State::new(net);
-    let mut rng = chokepoint_sim::replication_rng(1, 0);
-    chokepoint_sim::simulate(
-        net,
-        &mut st,
-        121,
-        &mut rng,
-        &mut |_t: u32, _n: &chokepoint_sim::Network, st: &chokepoint_sim::State| {
-            let shipped = exports
-                .iter()
-                .map(|&e| st.shipped(chokepoint_sim::EdgeId(e as u32)));
-            let on_hand =
-                (0..c.nodes.len()).map(|n| st.inventory_level(chokepoint_sim::NodeId(n as u32)));
-            daily.push(shipped.chain(on_hand).collect());
-        },
-    )
-    .unwrap();
+    observe(&c, 1, 121, |_t, st| {
+        let shipped = exports
+            .iter()
+            .map(|&e| st.shipped(chokepoint_sim::EdgeId(e as u32)));
+        let on_hand =
+            (0..c.nodes.len()).map(|n| st.inventory_level(chokepoint_sim::NodeId(n as u32)));
+        daily.push(shipped.chain(on_hand).collect());
+    });
     let settled = &daily[120];
     let total: f64 = settled[..exports.len()].iter().sum();
     assert!(total > 1.0, "China exports {total} units a day");
@@ -508,25 +518,15 @@ fn the_bundled_world_serves_its_demand_and_matches_published_shares() {
         })
         .map(|(i, _)| i)
         .collect();
-    let net = &c.network;
-    let mut st = chokepoint_sim::State::new(net);
-    let mut rng = chokepoint_sim::replication_rng(0, 0);
     let mut day10 = 0.0;
-    chokepoint_sim::simulate(
-        net,
-        &mut st,
-        11,
-        &mut rng,
-        &mut |t: u32, _n: &chokepoint_sim::Network, st: &chokepoint_sim::State| {
-            if t == 10 {
-                day10 = magnet_edges
-                    .iter()
-                    .map(|&e| st.shipped(chokepoint_sim::EdgeId(e as u32)))
-                    .sum();
-            }
-        },
-    )
-    .unwrap();
+    observe(&c, 0, 11, |t, st| {
+        if t == 10 {
+            day10 = magnet_edges
+                .iter()
+                .map(|&e| st.shipped(chokepoint_sim::EdgeId(e as u32)))
+                .sum();
+        }
+    });
     assert!(
         (day10 * 365.0 - exports.modelled_t).abs() <= 1e-6 * exports.modelled_t,
         "simulated {} t/yr vs balance {} t/yr",
@@ -587,4 +587,57 @@ fn the_2025_replay_knows_only_what_was_published_before_it_and_the_check_catches
     {
         assert!(o.modelled.is_some() && o.error.is_some(), "{o:?}");
     }
+}
+
+#[test]
+fn licences_per_application_release_goods_over_weeks_not_at_once() {
+    // China's magnet lanes to Germany under No. 18: with one licence per importer and item
+    // every controlled edge resumes on one day; with several applications the parts resume on
+    // different days, so exports recover in steps.
+    let w = world();
+    let release_days = |apps: u32| {
+        let mut s = scenario("licensing-2025-04.toml");
+        s.horizon_days = 150;
+        s.trace_origin = false;
+        for l in &mut s.licensing {
+            l.applications = apps;
+        }
+        let c = compile(&w, &s, "t").unwrap();
+        let edges: Vec<usize> = c
+            .edges
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.lane.is_some()
+                    && e.from_country.as_str() == "CHN"
+                    && e.to_country.as_str() == "DEU"
+                    && w.materials.get(e.material).key == "ndfeb-magnet-standard"
+            })
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(edges.len(), apps as usize);
+        // first day after day 0 on which each edge ships again
+        let mut first: Vec<Option<u32>> = vec![None; edges.len()];
+        let mut stopped = vec![false; edges.len()];
+        observe(&c, 3, 150, |t, st| {
+            for (k, &e) in edges.iter().enumerate() {
+                let x = st.shipped(chokepoint_sim::EdgeId(e as u32));
+                if x <= 0.0 {
+                    stopped[k] = true;
+                } else if stopped[k] && first[k].is_none() {
+                    first[k] = Some(t);
+                }
+            }
+        });
+        let mut days: Vec<u32> = first.into_iter().flatten().collect();
+        days.sort_unstable();
+        days.dedup();
+        days
+    };
+    assert_eq!(release_days(1).len(), 1, "one licence resumes all at once");
+    let staggered = release_days(8);
+    assert!(
+        staggered.len() >= 3,
+        "8 applications resume on {staggered:?}"
+    );
 }
