@@ -132,6 +132,30 @@ fn results_are_bit_identical_at_1_2_and_4_threads() {
     }
 }
 
+/// Indices of the lane edges of `c` from `from` to anywhere else (`to` = None) or to `to`,
+/// whose material passes `keep`.
+fn lane_edges(
+    c: &chokepoint_scenario::Compiled,
+    from: &str,
+    to: Option<&str>,
+    keep: impl Fn(chokepoint_core::material::MaterialId) -> bool,
+) -> Vec<usize> {
+    c.edges
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.lane.is_some()
+                && e.from_country.as_str() == from
+                && match to {
+                    Some(t) => e.to_country.as_str() == t,
+                    None => e.to_country.as_str() != from,
+                }
+                && keep(e.material)
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// Runs replication 0 of `c` under `seed` for `days`, calling `f(day, state)` after each day.
 fn observe(
     c: &chokepoint_scenario::Compiled,
@@ -399,15 +423,7 @@ fn a_policy_free_run_starts_in_steady_state() {
     let mut s = scenario("baseline.toml");
     s.horizon_days = 121;
     let c = compile(&w, &s, "baseline").unwrap();
-    let exports: Vec<usize> = c
-        .edges
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| {
-            e.lane.is_some() && e.from_country.as_str() == "CHN" && e.to_country.as_str() != "CHN"
-        })
-        .map(|(i, _)| i)
-        .collect();
+    let exports = lane_edges(&c, "CHN", None, |_| true);
     assert!(exports.len() > 10, "{} export lanes", exports.len());
     let mut daily: Vec<Vec<f64>> = Vec::new();
     observe(&c, 1, 121, |_t, st| {
@@ -505,19 +521,9 @@ fn the_bundled_world_serves_its_demand_and_matches_published_shares() {
         .iter()
         .find(|t| t.flow == "CHN>WLD:magnet")
         .expect("China's magnet exports are in trade_flows.csv");
-    let magnet_edges: Vec<usize> = c
-        .edges
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| {
-            e.lane.is_some()
-                && e.from_country.as_str() == "CHN"
-                && e.to_country.as_str() != "CHN"
-                && w.materials.get(e.material).form
-                    == chokepoint_core::material::MaterialForm::Magnet
-        })
-        .map(|(i, _)| i)
-        .collect();
+    let magnet_edges = lane_edges(&c, "CHN", None, |m| {
+        w.materials.get(m).form == chokepoint_core::material::MaterialForm::Magnet
+    });
     let mut day10 = 0.0;
     observe(&c, 0, 11, |t, st| {
         if t == 10 {
@@ -603,18 +609,9 @@ fn licences_per_application_release_goods_over_weeks_not_at_once() {
             l.applications = apps;
         }
         let c = compile(&w, &s, "t").unwrap();
-        let edges: Vec<usize> = c
-            .edges
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| {
-                e.lane.is_some()
-                    && e.from_country.as_str() == "CHN"
-                    && e.to_country.as_str() == "DEU"
-                    && w.materials.get(e.material).key == "ndfeb-magnet-standard"
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let edges = lane_edges(&c, "CHN", Some("DEU"), |m| {
+            w.materials.get(m).key == "ndfeb-magnet-standard"
+        });
         assert_eq!(edges.len(), apps as usize);
         // first day after day 0 on which each edge ships again
         let mut first: Vec<Option<u32>> = vec![None; edges.len()];
