@@ -76,6 +76,26 @@ fn check(a: CheckArgs) -> Result<i32> {
         Some(Err(e)) => return Ok(arg_error("--to", e)),
         None => None,
     };
+    if let Some(c) = to {
+        // A destination must be a country the dataset knows (the rules name jurisdictions by
+        // these codes); list them so a typo is easy to fix.
+        let world = crate::simulate::load_world(None)?;
+        if world.country(c).is_none() {
+            let mut codes: Vec<String> = world
+                .countries
+                .values()
+                .map(|k| k.code.to_string())
+                .collect();
+            codes.sort();
+            return Ok(arg_error(
+                "--to",
+                format!(
+                    "`{c}` is not a country of the dataset; valid codes: {}",
+                    codes.join(", ")
+                ),
+            ));
+        }
+    }
     let end_use = match a.end_use.as_deref() {
         Some(s) => match EndUse::parse(s) {
             Some(u) => Some(u),

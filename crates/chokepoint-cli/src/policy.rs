@@ -363,6 +363,12 @@ fn at(date: &str, f: Filter) -> Result<i32> {
         ),
         Format::Table => {
             outln!(out, "In force on {d}:");
+            if !states.iter().any(|s| s.state == State::InForce) {
+                outln!(
+                    out,
+                    "  nothing: no measure of the timeline is in force on {d}"
+                );
+            }
             for s in states.iter().filter(|s| s.state == State::InForce) {
                 outln!(
                     out,
@@ -374,6 +380,9 @@ fn at(date: &str, f: Filter) -> Result<i32> {
                 );
             }
             outln!(out, "Suspended on {d}:");
+            if !states.iter().any(|s| s.state == State::Suspended) {
+                outln!(out, "  nothing is suspended on {d}");
+            }
             for s in states.iter().filter(|s| s.state == State::Suspended) {
                 let by: Vec<String> = s
                     .suspended_by

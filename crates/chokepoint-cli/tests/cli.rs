@@ -321,3 +321,26 @@ fn backtest_prints_every_observation_with_modelled_observed_and_error() {
         }
     }
 }
+
+#[test]
+fn an_unknown_destination_exits_2_naming_the_valid_codes_and_empty_dates_say_so() {
+    let bom = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bom/jp_ev_motor.toml");
+    let o = chokepoint(&[
+        "licence",
+        "check",
+        bom.to_str().unwrap(),
+        "--date",
+        "2025-06-01",
+        "--to",
+        "XXX",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--to") && err.contains("XXX") && err.contains("USA, VNM"),
+        "{err}"
+    );
+    let o = chokepoint(&["policy", "at", "1900-01-01"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("nothing: no measure"), "{}", stdout(&o));
+}
