@@ -220,10 +220,18 @@ pub fn published_concentrations(world: &World, edition: Edition) -> Vec<StageCon
     let as_of = data_year(world);
     for stage in Stage::ALL {
         if let Some(c) = world.stage_concentration(stage, as_of) {
+            // The basis of the year the concentration was computed for (the newest at or
+            // before `as_of`), not of the stage's first row: bases differ by year.
+            let year = world
+                .stage_shares
+                .iter()
+                .filter(|s| s.stage == stage && s.year <= as_of)
+                .map(|s| s.year)
+                .max();
             let basis = world
                 .stage_shares
                 .iter()
-                .find(|s| s.stage == stage)
+                .find(|s| s.stage == stage && Some(s.year) == year && !s.basis.is_empty())
                 .map(|s| s.basis.clone())
                 .filter(|b| !b.is_empty())
                 .unwrap_or_else(|| "published stage shares".into());

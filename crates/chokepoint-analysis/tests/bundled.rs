@@ -140,3 +140,31 @@ fn japanese_ev_chokepoints_rank_and_explain() {
         eprintln!("note: {n}");
     }
 }
+
+#[test]
+fn a_published_stage_row_carries_the_basis_of_its_own_year() {
+    // The magnet stage has rows for 2010 (98,200 t basis) and 2024: the 2024 concentration must
+    // not be labelled with the 2010 total.
+    let w = bundled();
+    let p = published_concentrations(&w, Edition::Mcs2026);
+    let magnet = p.iter().find(|c| c.stage == "magnet").expect("magnet row");
+    let year = w
+        .stage_shares
+        .iter()
+        .filter(|s| s.stage == Stage::Magnet)
+        .map(|s| s.year)
+        .max()
+        .unwrap();
+    let basis_of_year = &w
+        .stage_shares
+        .iter()
+        .find(|s| s.stage == Stage::Magnet && s.year == year)
+        .unwrap()
+        .basis;
+    assert!(
+        magnet.basis.contains(basis_of_year.as_str()),
+        "{}",
+        magnet.basis
+    );
+    assert!(!magnet.basis.contains("98,200"), "{}", magnet.basis);
+}
