@@ -46,7 +46,7 @@ pub struct CommonArgs {
     /// An element symbol (Nd, Dy, ...), LREE, HREE or REE. Default: every rare earth and both groups.
     #[arg(long)]
     pub element: Option<String>,
-    /// Layer this directory over the bundled dataset.
+    /// Layer this directory of CSV files over the bundled dataset.
     #[arg(long)]
     pub data: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -67,6 +67,7 @@ pub struct DependenceArgs {
     /// Only this importer (JPN, USA, EU27, IND, KOR, ...).
     #[arg(long)]
     pub importer: Option<String>,
+    /// Layer this directory of CSV files over the bundled dataset.
     #[arg(long)]
     pub data: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -142,6 +143,7 @@ pub struct ChokepointsArgs {
     /// Value of one unit of lost output (e.g. USD per vehicle); shown as an assumption.
     #[arg(long)]
     pub unit_value: Option<f64>,
+    /// Layer this directory of CSV files over the bundled dataset.
     #[arg(long)]
     pub data: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
