@@ -220,7 +220,7 @@ pub fn evaluate(
                 ObservationKind::Halt => halt(world, scenario, compiled, mc, o, &mut r),
                 ObservationKind::Flow => flow(world, flows, o, &mut r),
                 ObservationKind::Approvals => {
-                    r.note = "not modelled yet: licences are one review per exporter, importer and material, not per application".into();
+                    r.note = "not compared yet: the run does not record how many of its licence applications were granted by a date".into();
                 }
                 ObservationKind::Price => r.note = "not modelled yet: no price model".into(),
             }
