@@ -179,6 +179,87 @@ pub fn check_sources(
     }
 }
 
+/// Replications replayed to count licence grants (each is a full scalar replay to the date).
+const APPROVAL_REPLAYS: u64 = 50;
+
+/// Share of the licence applications to `o.subject` (a country, a region or `WLD`) that have
+/// been granted by `o.date`, among those that have applied, over the first `reps` replications.
+fn approvals(
+    world: &World,
+    scenario: &Scenario,
+    compiled: &Compiled,
+    o: &Observation,
+    seed: u64,
+    reps: u64,
+    r: &mut ObservationResult,
+) {
+    r.error_unit = "points".into();
+    let day = days_between(scenario.start, o.date);
+    if day < 0.0 || day >= f64::from(compiled.horizon) {
+        r.note = "date outside the horizon".into();
+        return;
+    }
+    let day = day as u32;
+    let region = world
+        .regions
+        .lookup(&o.subject)
+        .map(|id| world.regions.get(id));
+    let keys: Vec<chokepoint_sim::LicenceKey> = compiled
+        .licence_importers
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| match region {
+            Some(reg) => reg.contains(**c),
+            None => o.subject == "WLD" || c.as_str() == o.subject,
+        })
+        .map(|(i, _)| chokepoint_sim::LicenceKey(u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect();
+    if keys.is_empty() {
+        r.note = format!("no licence process for imports into {}", o.subject);
+        return;
+    }
+    let net = &compiled.network;
+    let mut xs = Vec::new();
+    for rep in 0..reps {
+        let mut st = chokepoint_sim::State::new(net);
+        let mut rng = chokepoint_sim::replication_rng(seed, rep);
+        let mut share = None;
+        let observed = chokepoint_sim::simulate(
+            net,
+            &mut st,
+            day + 1,
+            &mut rng,
+            &mut |t: u32, _n: &chokepoint_sim::Network, s: &chokepoint_sim::State| {
+                if t == day {
+                    let (mut applied, mut granted) = (0usize, 0usize);
+                    for &k in &keys {
+                        let (a, g) = s.licence_progress(k);
+                        applied += usize::from(a);
+                        granted += usize::from(g);
+                    }
+                    share = (applied > 0).then(|| 100.0 * granted as f64 / applied as f64);
+                }
+            },
+        );
+        if observed.is_err() {
+            r.note = "the replay failed".into();
+            return;
+        }
+        xs.extend(share);
+    }
+    if xs.is_empty() {
+        r.note = "no application filed by that date".into();
+        return;
+    }
+    let s: Summary = Stat::of(&xs).into();
+    r.error = Some(s.mean - o.value);
+    r.modelled = Some(s);
+    r.note = format!(
+        "granted / filed applications by that date, % (mean over {} replays)",
+        xs.len()
+    );
+}
+
 fn days_between(a: chokepoint_core::Date, b: chokepoint_core::Date) -> f64 {
     (b - a).get_days() as f64
 }
@@ -190,6 +271,7 @@ pub fn evaluate(
     compiled: &Compiled,
     mc: &McResult,
     flows: &ExportSeries,
+    seed: u64,
 ) -> Vec<ObservationResult> {
     let obs: Vec<&Observation> = world
         .observations
@@ -220,7 +302,8 @@ pub fn evaluate(
                 ObservationKind::Halt => halt(world, scenario, compiled, mc, o, &mut r),
                 ObservationKind::Flow => flow(world, flows, o, &mut r),
                 ObservationKind::Approvals => {
-                    r.note = "not compared yet: the run does not record how many of its licence applications were granted by a date".into();
+                    let reps = (mc.replications.len() as u64).clamp(1, APPROVAL_REPLAYS);
+                    approvals(world, scenario, compiled, o, seed, reps, &mut r);
                 }
                 ObservationKind::Price => r.note = "not modelled yet: no price model".into(),
             }
@@ -362,7 +445,7 @@ pub fn replay(
         start: scenario.start.to_string(),
         runs,
         seed,
-        observations: evaluate(world, &scenario, &compiled, &mc, &flows),
+        observations: evaluate(world, &scenario, &compiled, &mc, &flows, seed),
         sources: check_sources(world, &compiled, scenario.start),
         warnings: compiled.warnings.clone(),
     })

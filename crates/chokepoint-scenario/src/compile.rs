@@ -92,6 +92,8 @@ pub struct Compiled {
     pub edges: Vec<EdgeMeta>,
     /// Dataset stockpile keys, in [`Network::stockpile_nodes`] order.
     pub stockpiles: Vec<String>,
+    /// The importing country of each licence process, in licence-key order.
+    pub licence_importers: Vec<CountryCode>,
     /// Origin labels (countries of mining) when origin tracing is on; empty otherwise.
     pub origin_labels: Vec<CountryCode>,
     pub horizon: u32,
@@ -827,6 +829,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
     // ---- licensing: per (importer, material) a regime's `applications` licence processes,
     // application a covering part a of every controlled lane to that importer.
     let mut licence_of_link: Vec<Vec<chokepoint_sim::LicenceKey>> = vec![Vec::new(); p.links.len()];
+    let mut licence_importers: Vec<CountryCode> = Vec::new();
     for (li_idx, lic) in scenario.licensing.iter().enumerate() {
         let field = format!("licensing[{li_idx}] ({})", lic.name);
         let exporter = selector_countries(
@@ -881,6 +884,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                 // A regime in force before the start applies from day 0.
                 (0..lic.applications)
                     .map(|_| {
+                        licence_importers.push(tc);
                         b.licence(LicenceSpec {
                             required_from: scenario.day_of(from).max(0),
                             required_until: lic.until.map(|u| scenario.day_of(u).max(0)),
@@ -1182,6 +1186,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
     Ok(Compiled {
         network,
         placements,
+        licence_importers,
         nodes: kernel_nodes,
         sinks,
         edges,

@@ -586,11 +586,13 @@ fn the_2025_replay_knows_only_what_was_published_before_it_and_the_check_catches
             .count();
         assert_eq!(e.observations.len(), expected, "{}", e.scenario);
     }
-    for o in apr
-        .observations
-        .iter()
-        .filter(|o| o.kind == chokepoint_core::observation::ObservationKind::Halt)
-    {
+    for o in apr.observations.iter().filter(|o| {
+        matches!(
+            o.kind,
+            chokepoint_core::observation::ObservationKind::Halt
+                | chokepoint_core::observation::ObservationKind::Approvals
+        )
+    }) {
         assert!(o.modelled.is_some() && o.error.is_some(), "{o:?}");
     }
 }

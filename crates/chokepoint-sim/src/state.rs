@@ -360,6 +360,13 @@ impl State {
         let k = net.k_origin;
         (k > 0).then(|| &self.o_node[n.0 as usize * k..(n.0 as usize + 1) * k])
     }
+    /// A licence process so far: whether it has applied (a review pending or decided) and
+    /// whether it has ever been granted.
+    pub fn licence_progress(&self, key: crate::spec::LicenceKey) -> (bool, bool) {
+        let s = &self.lic[key.0 as usize];
+        let granted = s.valid_until > 0;
+        (s.pending || granted, granted)
+    }
     /// Units released so far by each stockpile (in [`Network::stockpile_nodes`] order).
     pub fn stockpile_released(&self) -> &[f64] {
         &self.sp_released
