@@ -165,6 +165,14 @@ pub fn run_world(cmd: WorldCommand) -> Result<i32> {
         ]);
     }
     println!("{}", t.render());
+    println!("Targets:");
+    for c in &b.checks {
+        if c.met {
+            println!("  met      {}", c.target);
+        } else {
+            println!("  NOT MET  {}: {}", c.target, c.misses.join("; "));
+        }
+    }
     for (d, u) in &b.unplaced {
         println!("unserved: demand `{d}` ({u:.0} units/yr): no open node makes its product");
     }

