@@ -295,43 +295,38 @@ fn route_shares(p: &Plan, order: &[usize], available: &[f64]) -> Vec<f64> {
     for (k, &(s, ..)) in p.links.iter().enumerate() {
         out_links[s].push(k);
     }
-    let pass = |cap_share: &[f64]| {
-        let mut potential = vec![0.0; n];
-        let mut flow = vec![0.0; p.links.len()];
-        let mut inflow: Vec<HashMap<MaterialId, f64>> = vec![HashMap::new(); n];
-        for &i in order {
-            let cap = p.capacity[i].map_or(f64::INFINITY, |c| c * cap_share[i]) * available[i];
-            let made = if p.is_mine[i] {
-                cap
-            } else if let Some(&(leader, ratio)) = member_of.get(&i) {
-                potential[leader] * ratio
-            } else if p.inputs[i].is_empty() {
-                0.0
-            } else {
-                p.inputs[i]
-                    .iter()
-                    .map(|(m, bom)| inflow[i].get(m).copied().unwrap_or(0.0) / bom)
-                    .fold(f64::INFINITY, f64::min)
-                    .min(cap)
-            };
-            potential[i] = if made.is_finite() { made } else { 0.0 };
-            if out_weight[i] > 0.0 {
-                for &k in &out_links[i] {
-                    let (_, c, _, _, w) = p.links[k];
-                    flow[k] = potential[i] * w / out_weight[i];
-                    *inflow[c].entry(p.nodes[i].material).or_default() += flow[k];
-                }
+    // Each route's reach with the whole facility capacity available to it.
+    let mut reach = vec![0.0; n];
+    let mut inflow: Vec<HashMap<MaterialId, f64>> = vec![HashMap::new(); n];
+    for &i in order {
+        let cap = p.capacity[i].unwrap_or(f64::INFINITY) * available[i];
+        let made = if p.is_mine[i] {
+            cap
+        } else if let Some(&(leader, ratio)) = member_of.get(&i) {
+            reach[leader] * ratio
+        } else if p.inputs[i].is_empty() {
+            0.0
+        } else {
+            p.inputs[i]
+                .iter()
+                .map(|(m, bom)| inflow[i].get(m).copied().unwrap_or(0.0) / bom)
+                .fold(f64::INFINITY, f64::min)
+                .min(cap)
+        };
+        reach[i] = if made.is_finite() { made } else { 0.0 };
+        if out_weight[i] > 0.0 {
+            for &k in &out_links[i] {
+                let (_, c, _, _, w) = p.links[k];
+                *inflow[c].entry(p.nodes[i].material).or_default() += reach[i] * w / out_weight[i];
             }
         }
-        (potential, flow)
-    };
-    let (reach, _) = pass(&vec![1.0; n]);
-    let mut cap_share = vec![1.0; n];
+    }
+    let mut share = vec![1.0; n];
     for routes in p.index.values() {
         if routes.len() > 1 {
             let total: f64 = routes.iter().map(|&i| reach[i]).sum();
             for &i in routes {
-                cap_share[i] = if total > 0.0 {
+                share[i] = if total > 0.0 {
                     reach[i] / total
                 } else {
                     1.0 / routes.len() as f64
@@ -339,7 +334,7 @@ fn route_shares(p: &Plan, order: &[usize], available: &[f64]) -> Vec<f64> {
             }
         }
     }
-    cap_share
+    share
 }
 
 fn selector_countries(
