@@ -134,6 +134,10 @@ pub struct ChokepointsArgs {
     /// Ignore stockpiles (the raw structural exposure).
     #[arg(long)]
     pub no_stockpiles: bool,
+    /// Sim runner: use the baseline's central stock cover instead of drawing it per group of
+    /// 16 replications (intervals then show only the kernel's own randomness).
+    #[arg(long)]
+    pub fixed_inputs: bool,
     /// Ramp back over each facility's commissioning ramp-up days after the outage.
     #[arg(long)]
     pub restart_ramp: bool,
@@ -439,7 +443,7 @@ struct ChokepointReport<'a> {
 }
 
 const FLOW_RUNNER: &str = "deterministic flow model (chokepoint_analysis::flow): every replication is equal, so intervals have zero width";
-const SIM_RUNNER: &str = "simulator (chokepoint_analysis::sim_runner): the bundled baseline scenario plus an outage of each node, Monte Carlo with common random numbers; losses are relative to the same replication without the outage";
+const SIM_RUNNER: &str = "simulator (chokepoint_analysis::sim_runner): the bundled baseline scenario plus an outage of each node, Monte Carlo with common random numbers (stock cover drawn per group of 16 replications unless --fixed-inputs); losses are relative to the same replication without the outage";
 
 pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
     if a.runs == 0 {
@@ -463,6 +467,7 @@ pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
             let mut base =
                 chokepoint_scenario::Scenario::parse(&text, &path.display().to_string())?;
             base.stockpiles = !a.no_stockpiles;
+            base.fixed_inputs = a.fixed_inputs;
             let mut r = chokepoint_analysis::sim_runner::SimRunner::new(
                 &world, base, &a.sector, &a.region,
             )?;

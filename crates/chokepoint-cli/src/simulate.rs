@@ -44,6 +44,10 @@ pub struct SimulateArgs {
     /// Layer this data directory over the bundled dataset.
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// Use every uncertain input's central value (mode of a triangular, middle of a uniform)
+    /// instead of drawing it per group of 16 replications: deterministic inputs, narrower bands.
+    #[arg(long)]
+    pub fixed_inputs: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -231,6 +235,7 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
             return Ok(2);
         }
     };
+    scenario.fixed_inputs = args.fixed_inputs;
     let world = load_world(args.data.as_deref())?;
     let compiled = match compile(&world, &scenario, &file) {
         Ok(c) => c,
@@ -416,12 +421,73 @@ fn print_report(r: &Report, c: &Compiled, elapsed: std::time::Duration) {
         print!("{}", t.render());
     }
     print_falls(r);
+    print_inputs(r);
     println!(
         "\n{} derived assumptions and {} network warnings apply (see `chokepoint scenario show {}` or summary.json).",
         r.assumptions.len(),
         r.warnings.len(),
         r.scenario
     );
+}
+
+/// The uncertain inputs and their screen.
+fn print_inputs(r: &Report) {
+    if r.inputs.is_empty() {
+        println!(
+            "\nNo input was drawn (fixed inputs): the bands show only the kernel's own randomness."
+        );
+        return;
+    }
+    println!(
+        "\nUncertain inputs, drawn once per group of {} replications ({} groups); screen: Spearman's rho between the input and each sector's lost output over the groups, strongest first:",
+        chokepoint_scenario::inputs::GROUP,
+        r.runs.div_ceil(chokepoint_scenario::inputs::GROUP as u32)
+    );
+    let mut t = Table::new(&[
+        "input",
+        "distribution",
+        "drawn [P5, P95]",
+        "rank correlation",
+    ]);
+    let mut rows: Vec<&chokepoint_scenario::report::InputRow> = r.inputs.iter().collect();
+    let strongest = |x: &chokepoint_scenario::report::InputRow| {
+        x.rank_correlation.first().map_or(0.0, |c| c.1.abs())
+    };
+    rows.sort_by(|a, b| strongest(b).total_cmp(&strongest(a)));
+    for i in rows {
+        let dist = match &i.value {
+            chokepoint_scenario::spec::Uncertain::Fixed(v) => format!("{v}"),
+            chokepoint_scenario::spec::Uncertain::Drawn(d) => match d {
+                chokepoint_scenario::spec::DayDist::Fixed { days } => format!("{days}"),
+                chokepoint_scenario::spec::DayDist::Uniform { min, max } => {
+                    format!("uniform {min}..{max}")
+                }
+                chokepoint_scenario::spec::DayDist::Triangular { min, mode, max } => {
+                    format!("triangular {min}/{mode}/{max}")
+                }
+            },
+        };
+        let corr = if i.rank_correlation.is_empty() {
+            "no sector lost output".to_string()
+        } else {
+            i.rank_correlation
+                .iter()
+                .take(3)
+                .map(|(s, rho)| format!("{s} {rho:+.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        t.push(vec![
+            i.name.clone(),
+            dist,
+            format!(
+                "{:.3} [{:.3}, {:.3}]",
+                i.drawn.mean, i.drawn.p5, i.drawn.p95
+            ),
+            corr,
+        ]);
+    }
+    print!("{}", t.render());
 }
 
 /// China's exports of the most-shipped materials, month by month (mean over replications).

@@ -40,10 +40,12 @@ pub fn run_world(cmd: WorldCommand) -> Result<i32> {
     let world = crate::simulate::load_world(args.data.as_deref())?;
     let (path, text) = crate::simulate::read_scenario("baseline")?;
     let file = path.display().to_string();
-    let scenario = match Scenario::parse(&text, &file) {
+    let mut scenario = match Scenario::parse(&text, &file) {
         Ok(s) => s,
         Err(e) => bail!("bundled baseline: {e}"),
     };
+    // The balance is of baseline flows, which stock cover does not change: central inputs.
+    scenario.fixed_inputs = true;
     let compiled = match compile(&world, &scenario, &file) {
         Ok(c) => c,
         Err(e) => bail!("bundled baseline: {e}"),

@@ -344,3 +344,52 @@ fn an_unknown_destination_exits_2_naming_the_valid_codes_and_empty_dates_say_so(
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("nothing: no measure"), "{}", stdout(&o));
 }
+
+#[test]
+fn drawn_inputs_give_bands_and_fixed_inputs_take_them_away() {
+    // heavy-ban-12m has no random element of its own: its bands come only from the drawn stock
+    // cover, so they are wide by default and closed with --fixed-inputs.
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "simulate",
+            "heavy-ban-12m",
+            "--runs",
+            "48",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let o = chokepoint(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap()
+    };
+    let widths = |v: &serde_json::Value| -> Vec<f64> {
+        v["sectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["lost_units"]["mean"].as_f64().unwrap() > 0.0)
+            .map(|s| {
+                s["lost_units"]["p95"].as_f64().unwrap() - s["lost_units"]["p5"].as_f64().unwrap()
+            })
+            .collect()
+    };
+    let drawn = run(&[]);
+    let w = widths(&drawn);
+    assert!(!w.is_empty() && w.iter().all(|x| *x > 0.0), "{w:?}");
+    let inputs = drawn["inputs"].as_array().unwrap();
+    assert!(
+        inputs
+            .iter()
+            .any(|i| i["name"] == "inventory.days_of_cover"),
+        "{inputs:?}"
+    );
+    let fixed = run(&["--fixed-inputs"]);
+    assert!(widths(&fixed).iter().all(|x| *x == 0.0));
+    assert!(fixed["inputs"].as_array().unwrap().is_empty());
+}

@@ -218,9 +218,13 @@ fn approvals(
         r.note = format!("no licence process for imports into {}", o.subject);
         return;
     }
-    let net = &compiled.network;
     let mut xs = Vec::new();
     for rep in 0..reps {
+        let Ok(net) = compiled.inputs.network_of(&compiled.network, seed, rep) else {
+            r.note = "the replay failed".into();
+            return;
+        };
+        let net = &*net;
         let mut st = chokepoint_sim::State::new(net);
         let mut rng = chokepoint_sim::replication_rng(seed, rep);
         let mut share = None;

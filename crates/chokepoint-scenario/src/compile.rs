@@ -84,6 +84,9 @@ pub struct EdgeMeta {
 #[derive(Debug)]
 pub struct Compiled {
     pub network: Network,
+    /// The scenario's uncertain inputs and how a group of replications derives its network
+    /// from [`Compiled::network`] (empty with fixed inputs).
+    pub inputs: crate::inputs::InputPlan,
     /// Where each demand row of the year went (empty `nodes`: unserved).
     pub placements: Vec<DemandPlacement>,
     pub nodes: Vec<NodeMeta>,
@@ -473,14 +476,41 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
             rationing.insert(c[0], rationing_of(*r));
         }
     }
-    let mut cover_by_stage: HashMap<Stage, f64> = HashMap::new();
+    let mut inputs = crate::inputs::InputPlan::default();
+    // A run with fixed inputs uses every range's central value and draws nothing.
+    let fixed = scenario.fixed_inputs;
+    let drawn = |inputs: &mut crate::inputs::InputPlan, name: &str, v: &crate::spec::Uncertain| {
+        if fixed {
+            None
+        } else {
+            inputs.register(name, v)
+        }
+    };
+    let mut cover_by_stage: HashMap<Stage, (f64, Option<usize>)> = HashMap::new();
+    let default_cover = (
+        scenario.inventory.days_of_cover.central(),
+        drawn(
+            &mut inputs,
+            "inventory.days_of_cover",
+            &scenario.inventory.days_of_cover,
+        ),
+    );
+    let demand_cv = (
+        scenario.inventory.demand_cv.central(),
+        drawn(
+            &mut inputs,
+            "inventory.demand_cv",
+            &scenario.inventory.demand_cv,
+        ),
+    );
     for (stage, d) in &scenario.inventory.by_stage {
         let st: Stage = stage
             .parse()
             .map_err(|e: chokepoint_core::facility::UnknownStage| {
                 invalid(file, format!("inventory.by_stage.{stage}"), e.to_string())
             })?;
-        cover_by_stage.insert(st, *d);
+        let input = drawn(&mut inputs, &format!("inventory.by_stage.{stage}"), d);
+        cover_by_stage.insert(st, (d.central(), input));
     }
     for sector in scenario.unit_value_usd.keys() {
         if world.sectors.lookup(sector).is_none() {
@@ -741,11 +771,14 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
     for i in (0..n).filter(|&i| keep[i]) {
         let meta = &nodes[i];
         let fac = meta.facility.map(|f| world.facilities.get(f));
-        let cover = cover_by_stage
+        let (cover, cover_input) = cover_by_stage
             .get(&meta.stage)
             .copied()
-            .unwrap_or(scenario.inventory.days_of_cover);
+            .unwrap_or(default_cover);
         let s_level = (lead_in[i] as f64 + cover) * required[i];
+        if let Some(input) = cover_input {
+            inputs.cover(NodeId(kid[i]), lead_in[i] as f64, required[i], input);
+        }
         let mut spec = NodeSpec::new(meta.name.clone())
             .country(country_index.get(&meta.country).copied().unwrap_or(0))
             .rationing(
@@ -803,10 +836,13 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                 .lookup(sector_key)
                 .map(|s| world.sectors.get(s));
             spec.demand_priority = sector.map_or(255, |s| u8::try_from(s.priority).unwrap_or(255));
-            spec.demand = Some(if scenario.inventory.demand_cv > 0.0 {
+            if let Some(input) = demand_cv.1 {
+                inputs.demand(NodeId(kid[i]), *per_day, input);
+            }
+            spec.demand = Some(if demand_cv.0 > 0.0 || demand_cv.1.is_some() {
                 Demand::Random(chokepoint_sim::Dist::Normal {
                     mean: *per_day,
-                    sd: per_day * scenario.inventory.demand_cv,
+                    sd: per_day * demand_cv.0,
                 })
             } else {
                 Demand::Constant(*per_day)
@@ -866,6 +902,16 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         };
         let mut keys: BTreeMap<(CountryCode, MaterialId), Vec<chokepoint_sim::LicenceKey>> =
             BTreeMap::new();
+        let approval_input = drawn(
+            &mut inputs,
+            &format!("licensing[{li_idx}].approval_probability"),
+            &lic.approval_probability,
+        );
+        let validity_input = drawn(
+            &mut inputs,
+            &format!("licensing[{li_idx}].validity_days"),
+            &lic.validity_days,
+        );
         let mut controlled = 0usize;
         for (li, &(s, c, ..)) in p.links.iter().enumerate() {
             if !link_kept(li) {
@@ -880,17 +926,24 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                 (0..lic.applications)
                     .map(|_| {
                         licence_importers.push(tc);
-                        b.licence(LicenceSpec {
+                        let key = b.licence(LicenceSpec {
                             required_from: scenario.day_of(from).max(0),
                             required_until: lic.until.map(|u| scenario.day_of(u).max(0)),
                             review: lic.review_days.to_sim(),
-                            approval_probability: lic.approval_probability,
-                            validity: lic.validity_days.round() as i64,
+                            approval_probability: lic.approval_probability.central(),
+                            validity: (lic.validity_days.central().round() as i64).max(1),
                             general_licence_from: lic
                                 .general_licence_from
                                 .map(|g| scenario.day_of(g).max(0)),
                             content_rule,
-                        })
+                        });
+                        if let Some(i) = approval_input {
+                            inputs.approval(key, i);
+                        }
+                        if let Some(i) = validity_input {
+                            inputs.validity(key, i);
+                        }
+                        key
                     })
                     .collect()
             });
@@ -1000,7 +1053,8 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
             };
             let (release_from, on_shortage) = match sp.trigger {
                 ReleaseTrigger::Shortage => (None, true),
-                ReleaseTrigger::Date(d) => (Some(i64::from((d - start).get_days())), false),
+                // A release date before the start releases from day 0.
+                ReleaseTrigger::Date(d) => (Some(i64::from((d - start).get_days()).max(0)), false),
             };
             let node = b.node(
                 NodeSpec::new(format!("stockpile:{}", sp.key))
@@ -1049,7 +1103,12 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
     for (di, d) in scenario.disruptions.iter().enumerate() {
         let field = format!("disruption[{di}] ({})", d.name);
         let process = if let (Some(a), Some(z)) = (d.from, d.until) {
-            DisruptionProcess::Scheduled(vec![(scenario.day_of(a), scenario.day_of(z))])
+            // A window that opened before the start is in force from day 0 (the kernel counts
+            // periods from 0); one that closed before it disrupts nothing.
+            DisruptionProcess::Scheduled(vec![(
+                scenario.day_of(a).max(0),
+                scenario.day_of(z).max(0),
+            )])
         } else if let Some(mk) = d.markov {
             DisruptionProcess::Markov {
                 alpha: mk.alpha,
@@ -1163,6 +1222,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
     let network = b
         .build()
         .map_err(|e| invalid(file, "network", e.to_string()))?;
+    inputs.keep_builder(&b);
     let sinks = network
         .sinks()
         .into_iter()
@@ -1180,6 +1240,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         .collect();
     Ok(Compiled {
         network,
+        inputs,
         placements,
         licence_importers,
         nodes: kernel_nodes,

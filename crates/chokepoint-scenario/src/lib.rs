@@ -10,6 +10,7 @@
 pub mod backtest;
 pub mod balance;
 pub mod compile;
+pub mod inputs;
 pub mod report;
 pub mod spec;
 

@@ -112,60 +112,121 @@ pub struct Report {
     /// Origin of the end products' rare-earth flows by country of mining, at the end of the
     /// horizon, when the scenario traces origins.
     pub origins: Vec<OriginRow>,
+    /// The uncertain inputs drawn per group of replications, with a screen of how strongly
+    /// each moves lost output (empty with fixed inputs).
+    pub inputs: Vec<InputRow>,
     pub assumptions: Vec<String>,
     pub warnings: Vec<String>,
     pub provenance: crate::spec::Provenance,
 }
 
 /// Runs `runs` replications on the current rayon pool; `progress` is called once per finished
-/// replication (from worker threads).
+/// replication (from worker threads). With uncertain inputs each group of
+/// [`crate::inputs::GROUP`] replications runs on its own network.
 pub fn run(
     compiled: &Compiled,
     runs: u32,
     seed: u64,
     progress: &(dyn Fn() + Sync),
 ) -> Result<McResult, chokepoint_sim::ConfigError> {
-    let net = &compiled.network;
+    let h = compiled.horizon;
+    let reps = by_group(
+        compiled,
+        u64::from(runs.max(1)),
+        seed,
+        &|net, first, count| run_span(net, h, seed, first, count, progress),
+    )?;
+    Ok(reduce(&compiled.network, reps))
+}
+
+/// Runs replications `first..first + count` of one network.
+type Span<'a, T> = dyn Fn(&chokepoint_sim::Network, u64, u64) -> Result<Vec<T>, chokepoint_sim::ConfigError>
+    + Sync
+    + 'a;
+
+/// Runs replications `0..runs` span by span: one span on the compiled network when no input is
+/// drawn, else one span per group on that group's network (groups in parallel). Items come back
+/// in replication order.
+fn by_group<T: Send>(
+    compiled: &Compiled,
+    runs: u64,
+    seed: u64,
+    span: &Span<'_, T>,
+) -> Result<Vec<T>, chokepoint_sim::ConfigError> {
+    if !compiled.inputs.is_drawn() {
+        return span(&compiled.network, 0, runs);
+    }
+    let g = crate::inputs::GROUP;
+    let parts = (0..runs.div_ceil(g))
+        .into_par_iter()
+        .map(|group| {
+            let values = compiled.inputs.draw(seed, group);
+            let net = compiled.inputs.network(&values)?;
+            let net = net.as_ref().unwrap_or(&compiled.network);
+            let first = group * g;
+            span(net, first, g.min(runs - first))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(parts.into_iter().flatten().collect())
+}
+
+/// Replications `first..first + count` of one network: one computed and repeated when the
+/// network draws no random number, batched when it can be, else one at a time.
+fn run_span(
+    net: &chokepoint_sim::Network,
+    horizon: u32,
+    seed: u64,
+    first: u64,
+    count: u64,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<ReplicationSummary>, chokepoint_sim::ConfigError> {
     if net.is_deterministic() {
         // No replication draws a random number, so all are identical: compute one.
-        let one = run_replication(net, &mut State::new(net), compiled.horizon, seed, 0)?;
-        for _ in 0..runs.max(1) {
+        let one = run_replication(net, &mut State::new(net), horizon, seed, first)?;
+        for _ in 0..count {
             progress();
         }
-        return Ok(reduce(net, vec![one; runs.max(1) as usize]));
+        return Ok(vec![one; count as usize]);
     }
-    if net.batchable() && runs as usize >= net.batch_lanes() && compiled.horizon > 0 {
-        let (h, runs) = (compiled.horizon, u64::from(runs));
+    if net.batchable() && count >= net.batch_lanes() as u64 && horizon > 0 {
         let reps = if net.batch_lanes() == LANES {
-            in_batches::<LANES, _>(runs, progress, |bs, r| run_batch(net, bs, h, seed, r), net)
+            in_batches::<LANES, _>(
+                first,
+                count,
+                progress,
+                |bs, r| run_batch(net, bs, horizon, seed, r),
+                net,
+            )
         } else {
             in_batches::<LANES_LARGE, _>(
-                runs,
+                first,
+                count,
                 progress,
-                |bs, r| run_batch(net, bs, h, seed, r),
+                |bs, r| run_batch(net, bs, horizon, seed, r),
                 net,
             )
         };
-        return Ok(reduce(net, reps));
+        return Ok(reps);
     }
-    let reps: Vec<ReplicationSummary> = (0..u64::from(runs.max(1)))
+    (first..first + count)
         .into_par_iter()
         .map_init(
             || State::new(net),
             |st, r| {
-                let out = run_replication(net, st, compiled.horizon, seed, r);
+                let out = run_replication(net, st, horizon, seed, r);
                 progress();
                 out
             },
         )
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(reduce(net, reps))
+        .collect::<Result<Vec<_>, _>>()
 }
 
-/// Runs `runs` replications on the lane-batched kernel, `N` at a time (bit-identical to the
-/// scalar kernel, tested), and returns one item per replication in replication order. The last
-/// batch runs its surplus lanes on the streams that follow and drops them.
+/// Runs replications `first..first + runs` on the lane-batched kernel, `N` at a time
+/// (bit-identical to the scalar kernel, tested), and returns one item per replication in
+/// replication order. The last batch runs its surplus lanes on the streams that follow and drops
+/// them.
 fn in_batches<const N: usize, T: Send>(
+    first: u64,
     runs: u64,
     progress: &(dyn Fn() + Sync),
     batch: impl Fn(&mut BatchState<N>, u64) -> Vec<T> + Sync,
@@ -177,7 +238,7 @@ fn in_batches<const N: usize, T: Send>(
         .map_init(
             || BatchState::<N>::new(net),
             |bs, b| {
-                let items = batch(bs, b * lanes);
+                let items = batch(bs, first + b * lanes);
                 for _ in 0..lanes.min(runs - b * lanes) {
                     progress();
                 }
@@ -324,10 +385,112 @@ pub fn report(
         flows: Vec::new(),
         flow_falls: Vec::new(),
         origins: Vec::new(),
+        inputs: input_screen(compiled, reps, seed),
         assumptions: compiled.assumptions.clone(),
         warnings: compiled.warnings.clone(),
         provenance: scenario.provenance.clone(),
     }
+}
+
+/// One uncertain input: its distribution, the values the run drew, and its screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputRow {
+    /// The scenario field.
+    pub name: String,
+    pub value: crate::spec::Uncertain,
+    /// The values drawn, one per group of replications.
+    pub drawn: Summary,
+    /// Per sector with lost output: Spearman's rank correlation, over the groups, between the
+    /// input's value and the group's mean lost output of the sector worldwide; largest |rho|
+    /// first. A screen of which inputs drive the answer, not a variance decomposition.
+    pub rank_correlation: Vec<(String, f64)>,
+}
+
+/// The uncertain-input screen: for each drawn input, its rank correlation with each sector's
+/// lost output across the groups of the run.
+fn input_screen(compiled: &Compiled, reps: &[ReplicationSummary], seed: u64) -> Vec<InputRow> {
+    let plan = &compiled.inputs;
+    if !plan.is_drawn() || reps.is_empty() {
+        return Vec::new();
+    }
+    let g = crate::inputs::GROUP as usize;
+    let groups = reps.len().div_ceil(g);
+    let values: Vec<Vec<f64>> = (0..groups as u64).map(|k| plan.draw(seed, k)).collect();
+    let mut sectors: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (k, s) in compiled.sinks.iter().enumerate() {
+        sectors.entry(s.sector.as_str()).or_default().push(k);
+    }
+    let lost_by_group: Vec<(&str, Vec<f64>)> = sectors
+        .into_iter()
+        .map(|(sector, sinks)| {
+            let per_group = reps
+                .chunks(g)
+                .map(|c| {
+                    c.iter()
+                        .map(|r| sinks.iter().map(|&k| r.lost_output[k]).sum::<f64>())
+                        .sum::<f64>()
+                        / c.len() as f64
+                })
+                .collect::<Vec<f64>>();
+            (sector, per_group)
+        })
+        .filter(|(_, l)| l.iter().any(|x| *x > 0.0))
+        .collect();
+    plan.inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| {
+            let xs: Vec<f64> = values.iter().map(|v| v[i]).collect();
+            let mut rank_correlation: Vec<(String, f64)> = lost_by_group
+                .iter()
+                .filter_map(|(sector, ys)| spearman(&xs, ys).map(|r| (sector.to_string(), r)))
+                .collect();
+            rank_correlation.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+            InputRow {
+                name: input.name.clone(),
+                value: input.value.clone(),
+                drawn: summary(&xs),
+                rank_correlation,
+            }
+        })
+        .collect()
+}
+
+/// Spearman's rho with average ranks for ties; `None` when either side is constant or there
+/// are fewer than 3 pairs. Written here because it is a dozen lines and no statistics crate is
+/// otherwise needed.
+fn spearman(xs: &[f64], ys: &[f64]) -> Option<f64> {
+    fn ranks(v: &[f64]) -> Vec<f64> {
+        let mut idx: Vec<usize> = (0..v.len()).collect();
+        idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+        let mut r = vec![0.0; v.len()];
+        let mut i = 0;
+        while i < idx.len() {
+            let mut j = i;
+            while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
+                j += 1;
+            }
+            let avg = (i + j) as f64 / 2.0 + 1.0;
+            for &k in &idx[i..=j] {
+                r[k] = avg;
+            }
+            i = j + 1;
+        }
+        r
+    }
+    if xs.len() != ys.len() || xs.len() < 3 {
+        return None;
+    }
+    let (rx, ry) = (ranks(xs), ranks(ys));
+    let n = rx.len() as f64;
+    let mean = (n + 1.0) / 2.0;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in rx.iter().zip(&ry) {
+        sxy += (a - mean) * (b - mean);
+        sxx += (a - mean) * (a - mean);
+        syy += (b - mean) * (b - mean);
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
 }
 
 /// Origin mix of one sector's end products in one country: share by country of mining.
@@ -619,77 +782,79 @@ pub fn run_detailed(
     let k = compiled.origin_labels.len();
     let sinks: Vec<chokepoint_sim::NodeId> = compiled.sinks.iter().map(|s| s.node).collect();
     let last = compiled.horizon.saturating_sub(1);
-    // A deterministic network gives identical replications: compute one, count it `runs` times.
-    let computed = if net.is_deterministic() {
-        1
-    } else {
-        u64::from(runs.max(1))
+    let exports = ExportCells {
+        edges: &export_edges,
+        of_day: &of_day,
+        width,
+        cells,
     };
-    let results: Vec<(ReplicationSummary, Vec<f64>, Vec<f64>)> = if net.batchable()
-        && computed >= net.batch_lanes() as u64
-        && compiled.horizon > 0
-    {
-        // k = 0 here (origin tracing is not batchable), so the origin vectors are empty
-        let exports = ExportCells {
-            edges: &export_edges,
-            of_day: &of_day,
-            width,
-            cells,
-        };
-        let h = compiled.horizon;
-        if net.batch_lanes() == LANES {
-            in_batches::<LANES, _>(
-                computed,
-                progress,
-                |bs, r| exports.batch(net, bs, h, seed, r),
-                net,
-            )
-        } else {
-            in_batches::<LANES_LARGE, _>(
-                computed,
-                progress,
-                |bs, r| exports.batch(net, bs, h, seed, r),
-                net,
-            )
-        }
-    } else {
-        (0..computed)
-            .into_par_iter()
-            .map_init(
-                || State::new(net),
-                |st, r| {
-                    let mut rng = chokepoint_sim::replication_rng(seed, r);
-                    let mut exports = vec![0.0; cells];
-                    let mut origins = vec![0.0; sinks.len() * k];
-                    let mut observe = |t: u32, n: &chokepoint_sim::Network, s: &State| {
-                        let base = usize::from(of_day[t as usize]) * width;
-                        for &(e, m) in &export_edges {
-                            exports[base + m] += s.shipped(e);
-                        }
-                        if t == last && k > 0 {
-                            for (i, &node) in sinks.iter().enumerate() {
-                                if let Some(mix) = s.origin_mix(n, node) {
-                                    origins[i * k..(i + 1) * k].copy_from_slice(mix);
+    let h = compiled.horizon;
+    type Detailed = (ReplicationSummary, Vec<f64>, Vec<f64>);
+    let span = |net: &chokepoint_sim::Network,
+                first: u64,
+                count: u64|
+     -> Result<Vec<Detailed>, chokepoint_sim::ConfigError> {
+        // A deterministic network gives identical replications: compute one, repeat it.
+        let computed = if net.is_deterministic() { 1 } else { count };
+        let results: Vec<Detailed> =
+            if net.batchable() && computed >= net.batch_lanes() as u64 && h > 0 {
+                // k = 0 here (origin tracing is not batchable), so the origin vectors are empty
+                if net.batch_lanes() == LANES {
+                    in_batches::<LANES, _>(
+                        first,
+                        computed,
+                        progress,
+                        |bs, r| exports.batch(net, bs, h, seed, r),
+                        net,
+                    )
+                } else {
+                    in_batches::<LANES_LARGE, _>(
+                        first,
+                        computed,
+                        progress,
+                        |bs, r| exports.batch(net, bs, h, seed, r),
+                        net,
+                    )
+                }
+            } else {
+                (first..first + computed)
+                    .into_par_iter()
+                    .map_init(
+                        || State::new(net),
+                        |st, r| {
+                            let mut rng = chokepoint_sim::replication_rng(seed, r);
+                            let mut exports = vec![0.0; cells];
+                            let mut origins = vec![0.0; sinks.len() * k];
+                            let mut observe = |t: u32, n: &chokepoint_sim::Network, s: &State| {
+                                let base = usize::from(of_day[t as usize]) * width;
+                                for &(e, m) in &export_edges {
+                                    exports[base + m] += s.shipped(e);
                                 }
-                            }
-                        }
-                    };
-                    chokepoint_sim::simulate(net, st, compiled.horizon, &mut rng, &mut observe)?;
-                    progress();
-                    Ok((chokepoint_sim::summarise(net, st), exports, origins))
-                },
-            )
-            .collect::<Result<Vec<_>, chokepoint_sim::ConfigError>>()?
-    };
-    let results = if computed == 1 && runs > 1 {
-        for _ in 1..runs {
-            progress();
+                                if t == last && k > 0 {
+                                    for (i, &node) in sinks.iter().enumerate() {
+                                        if let Some(mix) = s.origin_mix(n, node) {
+                                            origins[i * k..(i + 1) * k].copy_from_slice(mix);
+                                        }
+                                    }
+                                }
+                            };
+                            chokepoint_sim::simulate(net, st, h, &mut rng, &mut observe)?;
+                            progress();
+                            Ok((chokepoint_sim::summarise(net, st), exports, origins))
+                        },
+                    )
+                    .collect::<Result<Vec<_>, chokepoint_sim::ConfigError>>()?
+            };
+        if computed == 1 && count > 1 {
+            for _ in 1..count {
+                progress();
+            }
+            let first = results.into_iter().next();
+            return Ok(first.map_or_else(Vec::new, |r| vec![r; count as usize]));
         }
-        let first = results.into_iter().next();
-        first.map_or_else(Vec::new, |r| vec![r; runs as usize])
-    } else {
-        results
+        Ok(results)
     };
+    let results = by_group(compiled, u64::from(runs.max(1)), seed, &span)?;
     let mut reps = Vec::with_capacity(results.len());
     let mut per_replication = Vec::with_capacity(results.len());
     let mut origins = Vec::with_capacity(results.len());
@@ -787,7 +952,9 @@ pub fn daily_series(
     seed: u64,
     rep: u64,
 ) -> Result<Vec<DayRow>, chokepoint_sim::ConfigError> {
-    let net = &compiled.network;
+    // The replication's own network (its group's draw of the uncertain inputs).
+    let net = compiled.inputs.network_of(&compiled.network, seed, rep)?;
+    let net = &*net;
     let mut groups: BTreeMap<(String, String), Vec<chokepoint_sim::NodeId>> = BTreeMap::new();
     for s in &compiled.sinks {
         groups
@@ -849,7 +1016,9 @@ pub fn node_months(
     seed: u64,
     rep: u64,
 ) -> Result<Vec<NodeMonth>, chokepoint_sim::ConfigError> {
-    let net = &compiled.network;
+    // The replication's own network (its group's draw of the uncertain inputs).
+    let net = compiled.inputs.network_of(&compiled.network, seed, rep)?;
+    let net = &*net;
     let (of_day, months) = month_buckets(scenario, compiled.horizon);
     let n = compiled.nodes.len();
     let mut produced = vec![0.0; months.len() * n];
@@ -883,4 +1052,20 @@ pub fn node_months(
         }
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod screen_tests {
+    use super::spearman;
+
+    #[test]
+    fn spearman_matches_the_published_example_and_its_limits() {
+        // SciPy's documented example: spearmanr([1, 2, 3, 4, 5], [5, 6, 7, 8, 7]) = 0.8207826816681233
+        // (average ranks for the tied 7s).
+        let rho = spearman(&[1.0, 2.0, 3.0, 4.0, 5.0], &[5.0, 6.0, 7.0, 8.0, 7.0]).unwrap();
+        assert!((rho - 0.820_782_681_668_123_3).abs() < 1e-12, "{rho}");
+        assert_eq!(spearman(&[1.0, 2.0, 3.0], &[30.0, 20.0, 10.0]), Some(-1.0));
+        assert_eq!(spearman(&[1.0, 2.0, 3.0], &[4.0, 4.0, 4.0]), None);
+        assert_eq!(spearman(&[1.0, 2.0], &[1.0, 2.0]), None);
+    }
 }

@@ -90,6 +90,10 @@ pub struct Scenario {
     /// it are left out, and reported. Not read from scenario files.
     #[serde(skip)]
     pub known_before: Option<chokepoint_core::Date>,
+    /// Use every uncertain input's central value instead of drawing it per group of
+    /// replications (`--fixed-inputs`). Not read from scenario files.
+    #[serde(skip)]
+    pub fixed_inputs: bool,
     /// Value per unit of end product by sector id, for lost-output value (USD). Not in the
     /// dataset: give it with its provenance in `provenance`.
     #[serde(default)]
@@ -117,21 +121,25 @@ pub struct Provenance {
 #[serde(deny_unknown_fields)]
 pub struct InventoryPolicy {
     /// Days of cover held at every stage unless overridden (on top of lead-time demand).
-    pub days_of_cover: f64,
+    pub days_of_cover: Uncertain,
     /// Overrides by stage name (`magnet = 30`).
     #[serde(default)]
-    pub by_stage: std::collections::BTreeMap<String, f64>,
+    pub by_stage: std::collections::BTreeMap<String, Uncertain>,
     /// Coefficient of variation of daily end-product demand (0 = deterministic).
-    #[serde(default)]
-    pub demand_cv: f64,
+    #[serde(default = "zero")]
+    pub demand_cv: Uncertain,
+}
+
+fn zero() -> Uncertain {
+    Uncertain::Fixed(0.0)
 }
 
 impl Default for InventoryPolicy {
     fn default() -> Self {
         Self {
-            days_of_cover: 30.0,
+            days_of_cover: Uncertain::Fixed(30.0),
             by_stage: Default::default(),
-            demand_cv: 0.0,
+            demand_cv: Uncertain::Fixed(0.0),
         }
     }
 }
@@ -234,13 +242,96 @@ pub struct Episode {
     pub duration_days: DayDist,
 }
 
-/// A distribution of a number of days.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A distribution of a non-negative number (days, a probability, a coefficient of variation).
+/// `Fixed` names its value `days` for the review and episode fields it was first written for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "dist", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum DayDist {
     Fixed { days: f64 },
     Uniform { min: f64, max: f64 },
     Triangular { min: f64, mode: f64, max: f64 },
+}
+
+/// A scenario number that is given or drawn: `30` is used as it stands; a table such as
+/// `{ dist = "triangular", min = 15, mode = 30, max = 60 }` is drawn once per group of
+/// replications (see [`crate::inputs`]) unless the run asks for fixed inputs, which use its
+/// central value (the mode of a triangular, the middle of a uniform).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Uncertain {
+    Fixed(f64),
+    Drawn(DayDist),
+}
+
+impl Uncertain {
+    /// The value a run with fixed inputs uses.
+    pub fn central(&self) -> f64 {
+        match self {
+            Uncertain::Fixed(v) => *v,
+            Uncertain::Drawn(d) => d.central(),
+        }
+    }
+
+    /// Smallest and largest value it can take.
+    pub fn bounds(&self) -> (f64, f64) {
+        match self {
+            Uncertain::Fixed(v) => (*v, *v),
+            Uncertain::Drawn(DayDist::Fixed { days }) => (*days, *days),
+            Uncertain::Drawn(DayDist::Uniform { min, max })
+            | Uncertain::Drawn(DayDist::Triangular { min, max, .. }) => (*min, *max),
+        }
+    }
+
+    /// Whether a run draws it (a distribution whose bounds differ).
+    pub fn is_drawn(&self) -> bool {
+        let (lo, hi) = self.bounds();
+        matches!(self, Uncertain::Drawn(_)) && hi > lo
+    }
+
+    /// Checks the distribution and that every value it can take passes `ok`.
+    fn check(&self, ok: impl Fn(f64) -> bool, expected: &str) -> Result<(), String> {
+        if let Uncertain::Drawn(d) = self {
+            d.check_shape()?;
+        }
+        let (lo, hi) = self.bounds();
+        if ok(lo) && ok(hi) {
+            Ok(())
+        } else if lo == hi {
+            Err(format!("{lo}; expected {expected}"))
+        } else {
+            Err(format!("[{lo}, {hi}]; expected {expected} everywhere"))
+        }
+    }
+}
+
+/// A number, or a table deserialised as a [`DayDist`] (so its errors name the table's fields).
+impl<'de> Deserialize<'de> for Uncertain {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Uncertain;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number or a distribution table such as { dist = \"uniform\", min = 0.2, max = 0.9 }")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Uncertain, E> {
+                Ok(Uncertain::Fixed(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Uncertain, E> {
+                Ok(Uncertain::Fixed(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Uncertain, E> {
+                Ok(Uncertain::Fixed(v as f64))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Uncertain, A::Error> {
+                DayDist::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Uncertain::Drawn)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A licensing regime: controlled lanes wait for a licence per (exporter, importer, material).
@@ -263,8 +354,11 @@ pub struct Licensing {
     pub until: Option<Date>,
     /// Review time in calendar days.
     pub review_days: DayDist,
-    pub approval_probability: f64,
-    pub validity_days: f64,
+    /// Probability that an application is approved: a number, or a distribution drawn per
+    /// group of replications.
+    pub approval_probability: Uncertain,
+    /// Validity of an approved licence in days: a number, or a distribution drawn per group.
+    pub validity_days: Uncertain,
     /// Applications per (importer, material): each covers an equal part of every controlled
     /// lane to that importer for that material and has its own review, approval draw and
     /// validity, so approvals trickle out instead of releasing all goods at once (default 1:
@@ -440,26 +534,22 @@ impl Scenario {
                 ),
             );
         }
-        if !(self.inventory.days_of_cover.is_finite() && self.inventory.days_of_cover >= 0.0) {
-            return bad(
-                "inventory.days_of_cover".into(),
-                "expected a number of days >= 0".into(),
-            );
-        }
+        let non_negative = |x: f64| x.is_finite() && x >= 0.0;
+        // Days of cover scale baseline flows into base-stock levels, which must stay finite:
+        // at most a century of cover.
+        let cover = |x: f64| non_negative(x) && x <= 36_500.0;
+        self.inventory
+            .days_of_cover
+            .check(cover, "a number of days in [0, 36500]")
+            .or_else(|e| bad("inventory.days_of_cover".into(), e))?;
         for (stage, d) in &self.inventory.by_stage {
-            if !(d.is_finite() && *d >= 0.0) {
-                return bad(
-                    format!("inventory.by_stage.{stage}"),
-                    "expected a number of days >= 0".into(),
-                );
-            }
+            d.check(cover, "a number of days in [0, 36500]")
+                .or_else(|e| bad(format!("inventory.by_stage.{stage}"), e))?;
         }
-        if !(self.inventory.demand_cv.is_finite() && self.inventory.demand_cv >= 0.0) {
-            return bad(
-                "inventory.demand_cv".into(),
-                "expected a coefficient of variation >= 0".into(),
-            );
-        }
+        self.inventory
+            .demand_cv
+            .check(non_negative, "a coefficient of variation >= 0")
+            .or_else(|e| bad("inventory.demand_cv".into(), e))?;
         for (sector, v) in &self.unit_value_usd {
             if !(v.is_finite() && *v >= 0.0) {
                 return bad(
@@ -528,7 +618,9 @@ impl Scenario {
                     "give `from`, or a `measure` whose dates the rule timeline supplies".into(),
                 );
             }
-            check_prob(l.approval_probability).or_else(|e| bad(f("approval_probability"), e))?;
+            l.approval_probability
+                .check(|p| (0.0..=1.0).contains(&p), "a probability in [0, 1]")
+                .or_else(|e| bad(f("approval_probability"), e))?;
             if let Some(r) = &l.content_rule {
                 check_prob(r.min_share).or_else(|e| bad(f("content_rule.min_share"), e))?;
                 if !self.trace_origin {
@@ -547,12 +639,12 @@ impl Scenario {
                     format!("{}; expected 1 to 64 applications", l.applications),
                 );
             }
-            if !(l.validity_days.is_finite() && l.validity_days > 0.0) {
-                return bad(
-                    f("validity_days"),
-                    "expected a validity of more than 0 days".into(),
-                );
-            }
+            l.validity_days
+                .check(
+                    |v| v.is_finite() && v >= 1.0,
+                    "a validity of at least 1 day",
+                )
+                .or_else(|e| bad(f("validity_days"), e))?;
             if l.source.is_none() && l.assumption.is_none() {
                 return bad(
                     f("source"),
@@ -580,6 +672,30 @@ fn check_prob(p: f64) -> Result<(), String> {
 }
 
 impl DayDist {
+    /// Its central value: the fixed value, the middle of a uniform, the mode of a triangular.
+    pub fn central(&self) -> f64 {
+        match *self {
+            DayDist::Fixed { days } => days,
+            DayDist::Uniform { min, max } => 0.5 * (min + max),
+            DayDist::Triangular { mode, .. } => mode,
+        }
+    }
+
+    /// Ordered, finite parameters (the caller checks the range).
+    fn check_shape(&self) -> Result<(), String> {
+        let ok = |x: f64| x.is_finite();
+        match *self {
+            DayDist::Fixed { days } if ok(days) => Ok(()),
+            DayDist::Uniform { min, max } if ok(min) && ok(max) && min <= max => Ok(()),
+            DayDist::Triangular { min, mode, max }
+                if ok(min) && ok(max) && min <= mode && mode <= max =>
+            {
+                Ok(())
+            }
+            _ => Err("expected finite numbers with min <= (mode <=) max".into()),
+        }
+    }
+
     fn check(&self) -> Result<(), String> {
         let ok = |x: f64| x.is_finite() && x >= 0.0;
         match *self {

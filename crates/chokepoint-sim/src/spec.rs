@@ -519,6 +519,14 @@ impl NetworkBuilder {
     pub fn origin_labels(&mut self, k: u16) {
         self.origin_labels = k;
     }
+    /// The spec of a node added earlier (to derive a variant network from a built one).
+    pub fn node_mut(&mut self, id: NodeId) -> Option<&mut NodeSpec> {
+        self.nodes.get_mut(id.0 as usize)
+    }
+    /// The spec of a licence regime registered earlier.
+    pub fn licence_mut(&mut self, key: LicenceKey) -> Option<&mut LicenceSpec> {
+        self.licences.get_mut(key.0 as usize)
+    }
     /// Number of nodes added so far.
     pub fn node_count(&self) -> usize {
         self.nodes.len()
