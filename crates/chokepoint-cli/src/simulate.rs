@@ -395,7 +395,7 @@ fn print_report(r: &Report, c: &Compiled, elapsed: std::time::Duration) {
     print_exports(r);
     if !r.origins.is_empty() {
         println!(
-            "\nOrigin of end products' rare-earth flows by country of mining (end of horizon, mean over replications):"
+            "\nOrigin of end products' rare-earth flows by country of mining (end of horizon, mean over the replications that traced origins):"
         );
         let mut t = Table::new(&["sector", "country", "origin shares"]);
         for o in &r.origins {

@@ -1222,7 +1222,19 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
     let network = b
         .build()
         .map_err(|e| invalid(file, "network", e.to_string()))?;
-    inputs.keep_builder(&b);
+    // Tracing that only reports origin mixes runs on a sample of groups; a content rule reads
+    // the mixes, so then every replication traces.
+    if scenario.trace_origin && !scenario.licensing.iter().any(|l| l.content_rule.is_some()) {
+        let groups = u64::from(scenario.origin_sample_runs).div_ceil(crate::inputs::GROUP);
+        inputs.traced_groups = Some(groups);
+        assumptions.push(format!(
+            "origin mixes are averaged over the first {} replications, which trace origins; the rest run untraced (quantities are identical either way)",
+            groups * crate::inputs::GROUP
+        ));
+    }
+    inputs
+        .keep_builder(&b)
+        .map_err(|e| invalid(file, "network", e.to_string()))?;
     let sinks = network
         .sinks()
         .into_iter()

@@ -50,6 +50,12 @@ pub struct InputPlan {
     demands: Vec<(NodeId, f64, usize)>,
     approvals: Vec<(LicenceKey, usize)>,
     validities: Vec<(LicenceKey, usize)>,
+    /// Origins are traced only in the first `traced_groups` groups (`None`: in all): set when
+    /// tracing only reports origin mixes and no content rule reads them.
+    pub(crate) traced_groups: Option<u64>,
+    /// The compiled network without origin tracing, for the groups past `traced_groups` when
+    /// nothing is drawn.
+    untraced: Option<Network>,
 }
 
 impl InputPlan {
@@ -89,10 +95,32 @@ impl InputPlan {
         self.validities.push((key, input));
     }
 
-    pub(crate) fn keep_builder(&mut self, b: &NetworkBuilder) {
+    pub(crate) fn keep_builder(&mut self, b: &NetworkBuilder) -> Result<(), ConfigError> {
         if self.is_drawn() {
             self.builder = Some(b.clone());
+        } else if self.traced_groups.is_some() {
+            self.untraced = Some(b.untraced().build()?);
         }
+        Ok(())
+    }
+
+    /// Whether groups differ in their network (drawn inputs, or tracing in only some groups).
+    pub fn varies(&self) -> bool {
+        self.is_drawn() || self.traced_groups.is_some()
+    }
+
+    /// Whether group `group` traces origins (when the scenario traces them at all).
+    pub fn traces(&self, group: u64) -> bool {
+        self.traced_groups.is_none_or(|n| group < n)
+    }
+
+    /// The network of group `group` of a run with `seed` (`None`: the compiled one).
+    pub fn group_network(&self, seed: u64, group: u64) -> Result<Option<Network>, ConfigError> {
+        let traced = self.traces(group);
+        if !self.is_drawn() {
+            return Ok(if traced { None } else { self.untraced.clone() });
+        }
+        self.network_traced(&self.draw(seed, group), traced)
     }
 
     /// The values of group `group` of a run with `seed`, in [`InputPlan::inputs`] order.
@@ -112,10 +140,18 @@ impl InputPlan {
     /// The network of a group with these input values (`None` when nothing is drawn: use the
     /// compiled one).
     pub fn network(&self, values: &[f64]) -> Result<Option<Network>, ConfigError> {
+        self.network_traced(values, true)
+    }
+
+    fn network_traced(&self, values: &[f64], traced: bool) -> Result<Option<Network>, ConfigError> {
         let Some(base) = &self.builder else {
             return Ok(None);
         };
-        let mut b = base.clone();
+        let mut b = if traced {
+            base.clone()
+        } else {
+            base.untraced()
+        };
         for &(node, lead, flow, i) in &self.covers {
             if let Some(spec) = b.node_mut(node) {
                 spec.base_stock = chokepoint_sim::BaseStock::Level((lead + values[i]) * flow);
@@ -149,7 +185,7 @@ impl InputPlan {
         seed: u64,
         rep: u64,
     ) -> Result<Cow<'a, Network>, ConfigError> {
-        Ok(match self.network(&self.draw(seed, rep / GROUP))? {
+        Ok(match self.group_network(seed, rep / GROUP)? {
             Some(n) => Cow::Owned(n),
             None => Cow::Borrowed(compiled),
         })

@@ -153,15 +153,14 @@ fn by_group<T: Send>(
     seed: u64,
     span: &Span<'_, T>,
 ) -> Result<Vec<T>, chokepoint_sim::ConfigError> {
-    if !compiled.inputs.is_drawn() {
+    if !compiled.inputs.varies() {
         return span(&compiled.network, 0, runs);
     }
     let g = crate::inputs::GROUP;
     let parts = (0..runs.div_ceil(g))
         .into_par_iter()
         .map(|group| {
-            let values = compiled.inputs.draw(seed, group);
-            let net = compiled.inputs.network(&values)?;
+            let net = compiled.inputs.group_network(seed, group)?;
             let net = net.as_ref().unwrap_or(&compiled.network);
             let first = group * g;
             span(net, first, g.min(runs - first))
@@ -506,6 +505,9 @@ pub struct OriginRow {
 /// row-major) by (sector, country), weighting sinks by their demand.
 pub fn origin_rows(compiled: &Compiled, per_replication: &[Vec<f64>]) -> Vec<OriginRow> {
     let k = compiled.origin_labels.len();
+    // Replications that did not trace (past the origin sample) carry no mix.
+    let per_replication: Vec<&Vec<f64>> =
+        per_replication.iter().filter(|r| !r.is_empty()).collect();
     if k == 0 || per_replication.is_empty() {
         return Vec::new();
     }
@@ -824,13 +826,15 @@ pub fn run_detailed(
                         |st, r| {
                             let mut rng = chokepoint_sim::replication_rng(seed, r);
                             let mut exports = vec![0.0; cells];
-                            let mut origins = vec![0.0; sinks.len() * k];
+                            // An untraced group reports no mix.
+                            let traced_k = if net.origin_labels() > 0 { k } else { 0 };
+                            let mut origins = vec![0.0; sinks.len() * traced_k];
                             let mut observe = |t: u32, n: &chokepoint_sim::Network, s: &State| {
                                 let base = usize::from(of_day[t as usize]) * width;
                                 for &(e, m) in &export_edges {
                                     exports[base + m] += s.shipped(e);
                                 }
-                                if t == last && k > 0 {
+                                if t == last && traced_k > 0 {
                                     for (i, &node) in sinks.iter().enumerate() {
                                         if let Some(mix) = s.origin_mix(n, node) {
                                             origins[i * k..(i + 1) * k].copy_from_slice(mix);

@@ -82,6 +82,11 @@ pub struct Scenario {
     /// Trace the origin of every stock by country of mining (slower; off by default).
     #[serde(default)]
     pub trace_origin: bool,
+    /// When origins are traced only to report them (no content rule reads them), the first
+    /// this many replications trace and the rest run untraced, with identical quantities
+    /// (default 64; rounded up to whole groups of 16).
+    #[serde(default = "origin_sample")]
+    pub origin_sample_runs: u32,
     /// Whether the dataset's stockpiles take part (default true).
     #[serde(default = "yes")]
     pub stockpiles: bool,
@@ -103,6 +108,10 @@ pub struct Scenario {
 
 fn yes() -> bool {
     true
+}
+
+fn origin_sample() -> u32 {
+    64
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

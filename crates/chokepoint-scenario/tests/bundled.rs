@@ -290,6 +290,25 @@ fn origin_tracing_gives_mixes_that_sum_to_one_and_changes_no_quantity() {
 }
 
 #[test]
+fn tracing_a_sample_of_replications_changes_no_quantity() {
+    // licensing-2025-04 traces origins only to report them: past the sample the replications
+    // run untraced (batched); every quantity equals a run that traces them all.
+    let w = world();
+    let mut s = scenario("licensing-2025-04.toml");
+    s.horizon_days = 90;
+    s.origin_sample_runs = 16;
+    let sampled = compile(&w, &s, "t").unwrap();
+    assert!(sampled.inputs.traces(0) && !sampled.inputs.traces(1));
+    let (a, sa) = chokepoint_scenario::run_detailed(&w, &s, &sampled, 40, 3, &|| {}).unwrap();
+    s.origin_sample_runs = 1000;
+    let all = compile(&w, &s, "t").unwrap();
+    let (b, sb) = chokepoint_scenario::run_detailed(&w, &s, &all, 40, 3, &|| {}).unwrap();
+    assert_eq!(a.replications, b.replications);
+    assert_eq!(sa.per_replication, sb.per_replication);
+    assert!(!sa.origins.is_empty() && sa.origins.len() == sb.origins.len());
+}
+
+#[test]
 fn deterministic_scenarios_are_computed_once_with_the_same_result() {
     // baseline and heavy-ban have no random element: the shortcut must equal running every
     // replication on its own stream; licensing (random reviews) must not take the shortcut.

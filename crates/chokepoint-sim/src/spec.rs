@@ -527,6 +527,16 @@ impl NetworkBuilder {
     pub fn licence_mut(&mut self, key: LicenceKey) -> Option<&mut LicenceSpec> {
         self.licences.get_mut(key.0 as usize)
     }
+    /// The same network without origin tracing (no labels, no stamps): every quantity is the
+    /// same, the kernel is the batched one where it applies.
+    pub fn untraced(&self) -> NetworkBuilder {
+        let mut b = self.clone();
+        b.origin_labels = 0;
+        for n in &mut b.nodes {
+            n.origin = None;
+        }
+        b
+    }
     /// Number of nodes added so far.
     pub fn node_count(&self) -> usize {
         self.nodes.len()
