@@ -47,6 +47,13 @@ pub struct CheckArgs {
     /// The exporter holds a general licence (Dec 2025 general licences).
     #[arg(long)]
     pub general_licence: bool,
+    /// Replace the BOM's asserted origins by origins traced through the bundled network: each
+    /// rare-earth line gets the mix by country of mining of that form as it reaches the
+    /// product's country of manufacture in the baseline run from the shipment date (365 days,
+    /// central inputs). Lines the network does not trace keep their assertion; the output says
+    /// which was used.
+    #[arg(long)]
+    pub trace: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Layer every *.toml in DIR over the bundled policy (adds or replaces measures by id).
@@ -144,6 +151,24 @@ fn check(a: CheckArgs) -> Result<i32> {
     };
 
     let today = today();
+    let mut entries = entries;
+    let origin_notes = if a.trace {
+        match trace_entries(&mut entries, date.unwrap_or(today)) {
+            Ok(n) => n,
+            Err(e) => {
+                eprintln!("error: --trace: {e}");
+                return Ok(2);
+            }
+        }
+    } else {
+        vec![
+            vec![
+                "asserted in the BOM (pass --trace to trace it through the bundled network)"
+                    .to_string()
+            ];
+            entries.len()
+        ]
+    };
     let mut missing = Vec::new();
     let mut verdicts: Vec<Verdict> = Vec::with_capacity(entries.len());
     for e in &entries {
@@ -175,10 +200,26 @@ fn check(a: CheckArgs) -> Result<i32> {
 
     let mut out = String::new();
     match a.format {
-        Format::Json => outln!(out, "{}", serde_json::to_string_pretty(&verdicts)?),
+        Format::Json => {
+            let with_origin: Vec<serde_json::Value> = verdicts
+                .iter()
+                .zip(&origin_notes)
+                .map(|(v, o)| {
+                    let mut x = serde_json::to_value(v)?;
+                    if let Some(m) = x.as_object_mut() {
+                        m.insert("origin".into(), serde_json::json!(o));
+                    }
+                    Ok(x)
+                })
+                .collect::<Result<_>>()?;
+            outln!(out, "{}", serde_json::to_string_pretty(&with_origin)?)
+        }
         Format::Table => {
-            for (v, e) in verdicts.iter().zip(&entries) {
+            for ((v, e), o) in verdicts.iter().zip(&entries).zip(&origin_notes) {
                 print_table(&mut out, v, &e.product.name);
+                for line in o {
+                    outln!(out, "  origin: {line}");
+                }
             }
         }
     }
@@ -187,6 +228,75 @@ fn check(a: CheckArgs) -> Result<i32> {
         .iter()
         .any(|v| v.licence != LicenceStatus::NotRequired);
     Ok(i32::from(any))
+}
+
+/// With `--trace`: replaces each rare-earth line's asserted origin by the traced mix of its form
+/// reaching the product's country of manufacture, one baseline run per shipment date. Returns,
+/// per entry, a note per line saying which origin the answer used.
+fn trace_entries(
+    entries: &mut [chokepoint_rules::BomEntry],
+    default_date: chokepoint_core::Date,
+) -> Result<Vec<Vec<String>>> {
+    use chokepoint_core::material::MaterialForm;
+    use chokepoint_rules::Form;
+    use chokepoint_scenario::origin::{TraceBasis, TracedOrigins, trace_origins};
+    let world = crate::simulate::load_world(None)?;
+    let (path, text) = crate::simulate::read_scenario("baseline")?;
+    let baseline = chokepoint_scenario::Scenario::parse(&text, &path.display().to_string())?;
+    let mut by_date: std::collections::BTreeMap<chokepoint_core::Date, TracedOrigins> =
+        std::collections::BTreeMap::new();
+    let mut notes = Vec::with_capacity(entries.len());
+    for e in entries.iter_mut() {
+        let date = e.date.unwrap_or(default_date);
+        let traced = match by_date.entry(date) {
+            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(trace_origins(&world, &baseline, date)?)
+            }
+        };
+        let made_in = e.product.made_in;
+        let mut lines = Vec::new();
+        for line in &mut e.product.materials {
+            let form = match line.form {
+                Form::Ore => Some(MaterialForm::Ore),
+                Form::Concentrate => Some(MaterialForm::Concentrate),
+                Form::Oxide => Some(MaterialForm::SeparatedOxide),
+                Form::Compound => Some(MaterialForm::MixedCompound),
+                Form::Metal | Form::Target | Form::Powder => Some(MaterialForm::Metal),
+                Form::Alloy => Some(MaterialForm::Alloy),
+                Form::Magnet => Some(MaterialForm::Magnet),
+                Form::Component => Some(MaterialForm::Component),
+                _ => None,
+            };
+            let mix = form.and_then(|f| traced.mix(made_in, f));
+            match mix {
+                Some(m) if line.element_mask() != 0 => {
+                    let shares = m
+                        .shares
+                        .iter()
+                        .take(4)
+                        .map(|(c, s)| format!("{c} {:.1}%", s * 100.0))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let how = match m.basis {
+                        TraceBasis::Delivered => format!("delivered to {made_in}"),
+                        TraceBasis::Made => format!("made in {made_in} (nothing delivered)"),
+                    };
+                    lines.push(format!(
+                        "{}: traced ({} {how}, baseline from {date}, {} days): {shares}",
+                        line.name, line.form, traced.days
+                    ));
+                    line.re_origin = m.shares;
+                }
+                _ => lines.push(format!(
+                    "{}: asserted in the BOM (the network does not trace {} into {made_in})",
+                    line.name, line.form
+                )),
+            }
+        }
+        notes.push(lines);
+    }
+    Ok(notes)
 }
 
 fn status_text(s: LicenceStatus) -> &'static str {

@@ -467,7 +467,9 @@ fn print_inputs(r: &Report) {
                 }
             },
         };
-        let corr = if i.rank_correlation.is_empty() {
+        let corr = if r.runs < 8 * chokepoint_scenario::inputs::GROUP as u32 {
+            "too few groups to rank (needs 8 or more)".to_string()
+        } else if i.rank_correlation.is_empty() {
             "no sector lost output".to_string()
         } else {
             i.rank_correlation

@@ -393,3 +393,36 @@ fn drawn_inputs_give_bands_and_fixed_inputs_take_them_away() {
     assert!(widths(&fixed).iter().all(|x| *x == 0.0));
     assert!(fixed["inputs"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn licence_check_can_trace_origins_through_the_network_and_says_which_it_used() {
+    let bom = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bom/jp_ev_motor.toml");
+    let bom = bom.to_str().unwrap();
+    let asserted = chokepoint(&["licence", "check", bom, "--date", "2026-12-01"]);
+    assert!(
+        stdout(&asserted).contains("origin: asserted in the BOM"),
+        "{}",
+        stdout(&asserted)
+    );
+    let traced = chokepoint(&["licence", "check", bom, "--date", "2026-12-01", "--trace"]);
+    let out = stdout(&traced);
+    assert!(out.contains("traced (magnet delivered to JPN"), "{out}");
+    // Chinese-mined content in a Japanese magnet is far above 0.1% of the motor's value.
+    assert!(out.contains("mofcom-2025-61-art2"), "{out}");
+    assert_eq!(traced.status.code(), Some(1));
+    let json = chokepoint(&[
+        "licence",
+        "check",
+        bom,
+        "--date",
+        "2026-12-01",
+        "--trace",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert!(
+        v[0]["origin"][0].as_str().unwrap().contains("traced"),
+        "{v}"
+    );
+}

@@ -29,10 +29,6 @@ use crate::vocab::{
 use chokepoint_core::{CountryCode, Date, Element};
 use serde::Serialize;
 
-/// Relative slack when comparing a value share with a threshold, so that decimal inputs such as
-/// 0.1 USD of 100 USD count as exactly 0.1%.
-const THRESHOLD_TOLERANCE: f64 = 1e-9;
-
 /// The answer without explanations, for bulk use.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct FastVerdict {
@@ -360,8 +356,9 @@ impl Timeline {
                 let Some(rule) = &m.content_rule else {
                     return Match::No;
                 };
-                let mut known = 0.0;
-                let mut unknown = 0.0;
+                // (value, origin share) and (value, unknown-origin share) per listed line.
+                let mut known = Vec::new();
+                let mut unknown = Vec::new();
                 let mut elements = 0u32;
                 for line in &p.materials {
                     if !rule.masks.forms.is_empty() && !rule.masks.forms.has(line.form.bit()) {
@@ -375,29 +372,26 @@ impl Timeline {
                     if o > 0.0 {
                         elements |= em;
                     }
-                    known += line.value_usd * o;
-                    unknown += line.value_usd * line.unknown_origin_share();
+                    known.push((line.value_usd, o));
+                    unknown.push((line.value_usd, line.unknown_origin_share()));
                 }
-                if known == 0.0 && unknown == 0.0 {
+                let worth = |l: &[(f64, f64)]| l.iter().any(|(v, o)| v * o != 0.0);
+                if !worth(&known) && !worth(&unknown) {
                     return Match::No;
                 }
-                let total = p.value_usd;
-                let (share, possible) = if total > 0.0 {
-                    (known / total, (known + unknown) / total)
-                } else {
-                    (0.0, 0.0)
-                };
+                let share = crate::content::value_share(known.iter().copied(), p.value_usd);
+                let possible =
+                    share + crate::content::value_share(unknown.iter().copied(), p.value_usd);
                 let t = rule.threshold_value_share;
-                let bar = t * (1.0 - THRESHOLD_TOLERANCE);
                 let fact = Fact::Content {
                     share,
                     possible,
                     threshold: t,
                     elements,
                 };
-                if share >= bar {
+                if crate::content::applies(share, t) {
                     Match::Yes(fact)
-                } else if possible >= bar {
+                } else if crate::content::applies(possible, t) {
                     Match::Gap(fact)
                 } else {
                     Match::Below(fact)

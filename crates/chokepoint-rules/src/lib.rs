@@ -21,6 +21,7 @@
 
 pub mod bom;
 pub mod check;
+pub mod content;
 pub mod diag;
 pub mod measure;
 pub mod policy;

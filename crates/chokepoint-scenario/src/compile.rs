@@ -74,6 +74,8 @@ pub struct DemandPlacement {
 #[derive(Debug, Clone)]
 pub struct EdgeMeta {
     pub lane: Option<LaneId>,
+    /// The supplier's kernel node.
+    pub from: NodeId,
     pub from_country: CountryCode,
     pub to_country: CountryCode,
     pub material: MaterialId,
@@ -885,10 +887,17 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                     &format!("{field}.content_rule.origin"),
                     world,
                 )?[0];
+                // The goods a lane ships are one material whose listed content is the goods
+                // themselves (a magnet, an alloy, an oxide): their listed lines are all of their
+                // value, so the value test reads as an origin share of the traced content.
+                // Components carry their magnets as a part of their value that the dataset does
+                // not give; they are read the same way (the strictest reading) and flagged below.
+                let min_share = chokepoint_rules::content::min_origin_share(r.min_share, 1.0)
+                    .unwrap_or(f64::INFINITY);
                 match origin_labels.iter().position(|c| *c == origin) {
                     Some(label) => Some(chokepoint_sim::ContentRule {
                         label: u16::try_from(label).unwrap_or(u16::MAX),
-                        min_share: r.min_share,
+                        min_share,
                     }),
                     None => {
                         warnings.push(format!(
@@ -920,6 +929,20 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
             let (fc, tc, m) = (nodes[s].country, nodes[c].country, nodes[s].material);
             if fc != exporter || tc == exporter || !filter.matches(world, fc, tc, m) {
                 continue;
+            }
+            if content_rule.is_some()
+                && matches!(
+                    world.materials.get(m).form,
+                    MaterialForm::Component | MaterialForm::EndProduct
+                )
+            {
+                let w = format!(
+                    "{field}: content rule on {}: the dataset gives no share of its value in magnets, so the goods are read as all listed content (the strictest reading)",
+                    world.materials.get(m).key
+                );
+                if !warnings.contains(&w) {
+                    warnings.push(w);
+                }
             }
             let app_keys = keys.entry((tc, m)).or_insert_with(|| {
                 // A regime in force before the start applies from day 0.
@@ -989,6 +1012,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
             ids.push(b.edge(spec));
             edges.push(EdgeMeta {
                 lane: Some(lid),
+                from: NodeId(kid[s]),
                 from_country: nodes[s].country,
                 to_country: nodes[c].country,
                 material: nodes[s].material,
@@ -1089,6 +1113,7 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                 );
                 edges.push(EdgeMeta {
                     lane: None,
+                    from: node,
                     from_country: sp.location,
                     to_country: nodes[c].country,
                     material: sp.material,

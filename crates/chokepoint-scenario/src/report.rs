@@ -414,6 +414,8 @@ fn input_screen(compiled: &Compiled, reps: &[ReplicationSummary], seed: u64) -> 
     }
     let g = crate::inputs::GROUP as usize;
     let groups = reps.len().div_ceil(g);
+    // Fewer groups than this give rank correlations that mean nothing.
+    const MIN_GROUPS: usize = 8;
     let values: Vec<Vec<f64>> = (0..groups as u64).map(|k| plan.draw(seed, k)).collect();
     let mut sectors: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (k, s) in compiled.sinks.iter().enumerate() {
@@ -442,6 +444,7 @@ fn input_screen(compiled: &Compiled, reps: &[ReplicationSummary], seed: u64) -> 
             let xs: Vec<f64> = values.iter().map(|v| v[i]).collect();
             let mut rank_correlation: Vec<(String, f64)> = lost_by_group
                 .iter()
+                .filter(|_| groups >= MIN_GROUPS)
                 .filter_map(|(sector, ys)| spearman(&xs, ys).map(|r| (sector.to_string(), r)))
                 .collect();
             rank_correlation.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));

@@ -394,14 +394,19 @@ fn one_application() -> u32 {
     1
 }
 
-/// `content_rule = { origin = "CHN", min_share = 0.001 }` in a licensing regime.
+/// `content_rule = { origin = "CHN", min_share = 0.001 }` in a licensing regime. A regime whose
+/// `measure` is an extraterritorial content rule of the timeline takes the measure's rule when it
+/// gives none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContentRule {
     /// Country of mining whose content is controlled.
     pub origin: String,
-    /// Share of the goods' traced rare-earth content (by mass) at or above which a licence is
-    /// needed, in [0, 1].
+    /// Share of the goods' value in listed content of `origin` at or above which a licence is
+    /// needed, in [0, 1], as the measure states it (MOFCOM No. 61: 0.1% by value). The compiler
+    /// turns it into the traced origin share of the goods' rare-earth content with
+    /// [`chokepoint_rules::content::min_origin_share`], the function the licence checker's test
+    /// is written with.
     pub min_share: f64,
 }
 
@@ -438,10 +443,36 @@ impl Scenario {
                 "`{id}` is not a measure of the policy timeline (data/policy/measures.toml); `chokepoint policy timeline` lists them"
             ),
         };
+        let tracing = self.trace_origin;
         for (i, l) in self.licensing.iter_mut().enumerate() {
             if let Some(id) = l.measure.clone() {
-                if timeline.get(&id).is_none() {
+                let Some(measure) = timeline.get(&id) else {
                     return Err(unknown(i, &l.name, "measure", &id));
+                };
+                if l.content_rule.is_none()
+                    && let Some(rule) = &measure.content_rule
+                {
+                    if !tracing {
+                        return Err(ScenarioError::Invalid {
+                            file: file.to_string(),
+                            field: format!("licensing[{i}] ({}).measure", l.name),
+                            message: format!(
+                                "{id} is a content rule ({}% by value of {}-origin content), which reads traced origins: set `trace_origin = true`",
+                                rule.threshold_value_share * 100.0,
+                                rule.origin
+                            ),
+                        });
+                    }
+                    l.content_rule = Some(ContentRule {
+                        origin: rule.origin.to_string(),
+                        min_share: rule.threshold_value_share,
+                    });
+                    notes.push(format!(
+                        "licensing `{}`: content rule from {id}: goods with {}% or more of their value in {}-origin listed content need a licence",
+                        l.name,
+                        rule.threshold_value_share * 100.0,
+                        rule.origin
+                    ));
                 }
                 if l.from.is_none() {
                     let in_force: Vec<bool> = days
@@ -543,6 +574,17 @@ impl Scenario {
                 ),
             );
         }
+        // The run and the licensing windows go day by day over the horizon (and calendar
+        // arithmetic ends in the year 9999): at most a century.
+        if self.horizon_days > 36_500 {
+            return bad(
+                "horizon_days".into(),
+                format!(
+                    "{} days; expected a horizon of at most 36500 days (100 years)",
+                    self.horizon_days
+                ),
+            );
+        }
         let non_negative = |x: f64| x.is_finite() && x >= 0.0;
         // Days of cover scale baseline flows into base-stock levels, which must stay finite:
         // at most a century of cover.
@@ -557,7 +599,10 @@ impl Scenario {
         }
         self.inventory
             .demand_cv
-            .check(non_negative, "a coefficient of variation >= 0")
+            .check(
+                |x| non_negative(x) && x <= 100.0,
+                "a coefficient of variation in [0, 100]",
+            )
             .or_else(|e| bad("inventory.demand_cv".into(), e))?;
         for (sector, v) in &self.unit_value_usd {
             if !(v.is_finite() && *v >= 0.0) {
@@ -650,8 +695,8 @@ impl Scenario {
             }
             l.validity_days
                 .check(
-                    |v| v.is_finite() && v >= 1.0,
-                    "a validity of at least 1 day",
+                    |v| v.is_finite() && (1.0..=36_500.0).contains(&v),
+                    "a validity of 1 to 36500 days",
                 )
                 .or_else(|e| bad(f("validity_days"), e))?;
             if l.source.is_none() && l.assumption.is_none() {
@@ -710,7 +755,9 @@ impl DayDist {
         match *self {
             DayDist::Fixed { days } if ok(days) => Ok(()),
             DayDist::Uniform { min, max } if ok(min) && ok(max) && min <= max => Ok(()),
-            DayDist::Triangular { min, mode, max } if ok(min) && min <= mode && mode <= max => {
+            DayDist::Triangular { min, mode, max }
+                if ok(min) && ok(max) && min <= mode && mode <= max =>
+            {
                 Ok(())
             }
             _ => Err("expected non-negative days with min <= (mode <=) max".into()),

@@ -431,7 +431,8 @@ fn licensing_windows_come_from_the_rule_timeline() {
 #[test]
 fn content_rules_need_origin_tracing_and_a_mining_country() {
     // No. 61 in the bundled expansion scenario, with MOFCOM's 0.1% threshold made explicit
-    let base = text("expansion-2025-10.toml");
+    // (the bundled file traces origins; the variants below choose)
+    let base = text("expansion-2025-10.toml").replace("\ntrace_origin = true\n", "\n");
     let anchor = "name = \"No. 61 extraterritorial rule on Japanese magnets\"";
     assert!(base.contains(anchor));
     let with_rule = |origin: &str, share: f64, trace: bool| {
@@ -708,5 +709,66 @@ fn licences_per_application_release_goods_over_weeks_not_at_once() {
     assert!(
         staggered.len() >= 3,
         "8 applications resume on {staggered:?}"
+    );
+}
+
+#[test]
+fn the_october_scenario_applies_no_61_by_value_from_the_timeline() {
+    // The No. 61 regime names its measure and gives no rule: it takes the measure's 0.1% by
+    // value of Chinese-origin content, and the compiler hands the kernel the same threshold as
+    // an origin share of the traced content (a magnet is all listed content).
+    let s = scenario("expansion-2025-10.toml");
+    let rule = s
+        .licensing
+        .iter()
+        .find(|l| l.measure.as_deref() == Some("mofcom-2025-61-art2"))
+        .and_then(|l| l.content_rule.clone())
+        .expect("No. 61 regime with a content rule");
+    assert_eq!(rule.origin, "CHN");
+    assert_eq!(rule.min_share, 0.001);
+    assert_eq!(
+        chokepoint_rules::content::min_origin_share(rule.min_share, 1.0),
+        Some(0.001 * (1.0 - chokepoint_rules::content::THRESHOLD_TOLERANCE))
+    );
+    // Without tracing the rule cannot be read: an error naming the regime's measure field.
+    let mut untraced = Scenario::parse(&text("expansion-2025-10.toml"), "e").unwrap();
+    untraced.trace_origin = false;
+    let e = untraced
+        .resolve_measures(&timeline(), "e")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("measure") && e.contains("trace_origin"), "{e}");
+}
+
+#[test]
+fn traced_origins_sum_to_one_and_follow_the_network() {
+    let w = world();
+    let base = scenario("baseline.toml");
+    let date = "2025-01-01".parse().unwrap();
+    let t = chokepoint_scenario::origin::trace_origins(&w, &base, date).unwrap();
+    use chokepoint_core::material::MaterialForm;
+    let jpn = t
+        .mix("JPN".parse().unwrap(), MaterialForm::Magnet)
+        .expect("magnets reach Japan");
+    let total: f64 = jpn.shares.iter().map(|s| s.1).sum();
+    assert!((total - 1.0).abs() < 1e-9, "{total}");
+    // Japan's magnets carry Chinese-mined content (Chinese magnets and Chinese oxide) and
+    // Australian (Lynas) content; the largest share is listed first.
+    assert_eq!(
+        jpn.shares[0].0,
+        chokepoint_core::CountryCode::CHINA,
+        "{:?}",
+        jpn.shares
+    );
+    assert!(
+        jpn.shares.iter().any(|(c, _)| c.as_str() == "AUS"),
+        "{:?}",
+        jpn.shares
+    );
+    assert!(jpn.shares.windows(2).all(|p| p[0].1 >= p[1].1));
+    // No magnet is made in or delivered to Brazil in the network.
+    assert!(
+        t.mix("BRA".parse().unwrap(), MaterialForm::Magnet)
+            .is_none()
     );
 }
