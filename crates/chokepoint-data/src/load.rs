@@ -34,6 +34,8 @@ pub(crate) struct Loader {
     pub diags: Vec<Diagnostic>,
     /// (record kind, key) -> (file, line), to place cross-record issues from the core.
     pub locations: HashMap<(&'static str, String), (String, u64)>,
+    /// File name -> path in the last layer that has it, for issues whose record has no line.
+    pub paths: HashMap<&'static str, String>,
 }
 
 impl Loader {
@@ -42,6 +44,7 @@ impl Loader {
             world: World::default(),
             diags: Vec::new(),
             locations: HashMap::new(),
+            paths: HashMap::new(),
         }
     }
 
@@ -59,7 +62,11 @@ impl Loader {
         let mut per_layer = Vec::new();
         for (i, dir) in layers.iter().enumerate() {
             match table::read(dir, schema, &mut self.diags) {
-                Some(rows) => per_layer.push(rows),
+                Some(rows) => {
+                    self.paths
+                        .insert(schema.file, dir.join(schema.file).display().to_string());
+                    per_layer.push(rows);
+                }
                 None if i == 0 && required_in_base => self.diags.push(table::file_diag(
                     &dir.join(schema.file).display().to_string(),
                     K::MissingFile,
@@ -1049,7 +1056,16 @@ impl Loader {
                     provenance,
                 };
                 let r = self.world.lanes.insert(row.get("id"), lane);
-                self.insert("lanes", &row, r);
+                if self.insert("lanes", &row, r).is_some() {
+                    // The core checks contracted shares per (customer, material): place such an
+                    // issue on the group's first lane.
+                    self.locations
+                        .entry((
+                            "lanes",
+                            format!("{}/{}", row.get("to"), row.get("material")),
+                        ))
+                        .or_insert((row.file.clone(), row.line));
+                }
             }
         }
     }
@@ -1337,10 +1353,13 @@ impl Loader {
     /// Places the core's cross-record issues into files and lines.
     pub fn place_issues(&mut self, issues: Vec<chokepoint_core::Issue>) {
         for issue in issues {
-            let file_name = format!("{}.csv", issue.kind);
             let (file, line) = match self.locations.get(&(issue.kind, issue.key.clone())) {
                 Some((f, l)) => (f.clone(), Some(*l)),
-                None => (file_name, None),
+                None => {
+                    let name = format!("{}.csv", issue.kind);
+                    let path = self.paths.get(name.as_str()).cloned();
+                    (path.unwrap_or(name), None)
+                }
             };
             let kind = match (issue.kind, issue.field) {
                 ("recipes", "quantity") => K::RecipeCreatesMass,

@@ -59,7 +59,7 @@ impl Row {
 pub fn read(dir: &Path, schema: &Schema, diags: &mut Vec<Diagnostic>) -> Option<Vec<Row>> {
     let path = dir.join(schema.file);
     let display = path.display().to_string();
-    let text = match std::fs::read_to_string(&path) {
+    let bytes = match std::fs::read(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => {
@@ -71,7 +71,43 @@ pub fn read(dir: &Path, schema: &Schema, diags: &mut Vec<Diagnostic>) -> Option<
             return Some(Vec::new());
         }
     };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            // Report every line holding bytes that are not UTF-8, then read the rest of the file
+            // (the bad bytes replaced) so that its other problems are reported too.
+            invalid_utf8(&display, e.as_bytes(), diags);
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        }
+    };
     Some(parse(&display, &text, schema, diags))
+}
+
+/// One diagnostic per line that holds bytes that are not UTF-8.
+fn invalid_utf8(file: &str, bytes: &[u8], diags: &mut Vec<Diagnostic>) {
+    let mut offset = 0;
+    let mut last_line = 0;
+    for chunk in bytes.utf8_chunks() {
+        offset += chunk.valid().len();
+        let bad = chunk.invalid();
+        if !bad.is_empty() {
+            let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+            if line != last_line {
+                last_line = line;
+                diags.push(Diagnostic {
+                    line: Some(line),
+                    ..file_diag(
+                        file,
+                        DiagnosticKind::MalformedFile,
+                        format!(
+                            "bytes {bad:02x?} are not UTF-8; expected a UTF-8 text file (save it as UTF-8)"
+                        ),
+                    )
+                });
+            }
+        }
+        offset += bad.len();
+    }
 }
 
 pub fn file_diag(file: &str, kind: DiagnosticKind, message: String) -> Diagnostic {
@@ -96,11 +132,14 @@ pub fn parse(file: &str, text: &str, schema: &Schema, diags: &mut Vec<Diagnostic
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            diags.push(file_diag(
-                file,
-                DiagnosticKind::MalformedFile,
-                format!("unreadable header: {e}"),
-            ));
+            diags.push(Diagnostic {
+                line: Some(e.position().map_or(1, |p| p.line().max(1))),
+                ..file_diag(
+                    file,
+                    DiagnosticKind::MalformedFile,
+                    format!("unreadable header: {e}"),
+                )
+            });
             return Vec::new();
         }
     };

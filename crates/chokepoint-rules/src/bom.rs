@@ -367,14 +367,14 @@ pub fn parse_bom_toml(text: &str, file: &str) -> Result<Vec<BomEntry>, Diagnosti
     let raw: RawBom = match toml::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            let line = e.span().map(|s| c.line_of(s.start));
-            c.push(line, "", None, e.message().to_string());
+            c.push_toml_error(&e);
             return Err(Diagnostics(c.out));
         }
     };
     if raw.product.is_empty() {
+        // A problem of the whole file: reported at its first line.
         c.push(
-            None,
+            Some(1),
             "",
             Some("product"),
             "the BOM has no [[product]] tables",
@@ -693,7 +693,8 @@ pub fn parse_bom_csv(text: &str, file: &str) -> Result<Vec<BomEntry>, Diagnostic
     }
     let mut out = Vec::with_capacity(products.len());
     if products.is_empty() && c.out.is_empty() {
-        c.push(None, "", None, "the BOM has no product rows");
+        // A problem of the whole file: reported at its first line (the header).
+        c.push(Some(1), "", None, "the BOM has no product rows");
     }
     for (head, line, lines) in products {
         if let Some(e) = assemble(&mut c, head, line, lines, true) {

@@ -106,6 +106,40 @@ impl<'a> Collector<'a> {
         });
     }
 
+    /// A TOML syntax or type error, at the line of its span (line 1 when it has none) and, when
+    /// the span lies in the value of a `key = value`, naming that key as the field.
+    pub(crate) fn push_toml_error(&mut self, e: &toml::de::Error) {
+        let (line, field) = match e.span() {
+            Some(span) => (self.line_of(span.start), self.key_before(span.start)),
+            None => (1, None),
+        };
+        self.push(
+            Some(line),
+            "",
+            field.as_deref(),
+            e.message().trim_end().to_string(),
+        );
+    }
+
+    /// The key of the nearest `key =` before `offset` on the same line, if any.
+    fn key_before(&self, offset: usize) -> Option<String> {
+        let end = offset.min(self.text.len());
+        let head = self.text.as_bytes().get(..end)?;
+        let line_start = head.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let segment = std::str::from_utf8(&head[line_start..]).ok()?;
+        let (before, _) = segment.rsplit_once('=')?;
+        let before = before.trim_end();
+        let key: String = before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            .collect::<Vec<char>>()
+            .into_iter()
+            .rev()
+            .collect();
+        (!key.is_empty()).then_some(key)
+    }
+
     pub(crate) fn finish<T>(self, value: T) -> Result<T, Diagnostics> {
         if self.out.is_empty() {
             Ok(value)

@@ -286,8 +286,7 @@ pub fn parse_policy(text: &str, file: &str) -> Result<PolicyFile, Diagnostics> {
     let raw: RawFile = match toml::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            let line = e.span().map(|s| c.line_of(s.start));
-            c.push(line, "", None, e.message().to_string());
+            c.push_toml_error(&e);
             return Err(Diagnostics(c.out));
         }
     };
