@@ -168,6 +168,49 @@ impl KnockoutRunner for SimRunner<'_> {
                 b
             }
         };
+        let s = self.knockout_scenario(knocked, duration_days)?;
+        // A knocked node that is not in the network (no recipe, no lane) loses nothing.
+        let with = match self.lost_per_replication(&s, reps, seed) {
+            Ok(v) => v,
+            Err(AnalysisError::Scenario(m)) if m.contains("selects no facility or lane") => {
+                return Ok(vec![0.0; reps]);
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(with
+            .iter()
+            .zip(&baseline)
+            .map(|(w, b)| (w - b).max(0.0))
+            .collect())
+    }
+
+    fn baseline_per_day(&self) -> f64 {
+        self.per_day
+    }
+
+    /// Every probe of the time-to-survive search is a full Monte Carlo; a few replications
+    /// suffice because the outage is scheduled, not random.
+    fn survival_probe_reps(&self, reps: usize) -> usize {
+        reps.clamp(1, TTS_REPS)
+    }
+
+    /// Two years: the bundled scenarios' longest horizon.
+    fn survival_search_days(&self) -> u32 {
+        730
+    }
+
+    fn unit(&self) -> String {
+        self.unit_name()
+    }
+}
+
+impl SimRunner<'_> {
+    /// The base scenario with `knocked` out for the first `duration_days`.
+    fn knockout_scenario(
+        &self,
+        knocked: &[NodeRef],
+        duration_days: u32,
+    ) -> Result<Scenario, AnalysisError> {
         let mut s = self.scenario_for(duration_days);
         let from = s.start;
         let until = from
@@ -200,37 +243,37 @@ impl KnockoutRunner for SimRunner<'_> {
             source: None,
             assumption: Some("knock-out analysis".into()),
         });
-        // A knocked node that is not in the network (no recipe, no lane) loses nothing.
-        let with = match self.lost_per_replication(&s, reps, seed) {
-            Ok(v) => v,
-            Err(AnalysisError::Scenario(m)) if m.contains("selects no facility or lane") => {
-                return Ok(vec![0.0; reps]);
-            }
-            Err(e) => return Err(e),
+        Ok(s)
+    }
+
+    /// Output of the selected sector and region not made per day in the long run of an outage
+    /// of `knocked` that never ends (the simulator's own steady state:
+    /// [`chokepoint_sim::steady::long_run`]), less what the network loses without it.
+    pub fn long_run_lost_per_day(&self, knocked: &[NodeRef]) -> Result<f64, AnalysisError> {
+        let days = 365;
+        let lost = |s: &Scenario| -> Result<f64, AnalysisError> {
+            let mut s = s.clone();
+            s.fixed_inputs = true;
+            let c = compile(self.world, &s, "knock-out")
+                .map_err(|e| AnalysisError::Scenario(e.to_string()))?;
+            let lr = c
+                .long_run()
+                .map_err(|e| AnalysisError::Scenario(e.to_string()))?;
+            Ok(c.sinks
+                .iter()
+                .filter(|k| self.selected(&k.sector, k.country))
+                .map(|k| lr.lost(k.node))
+                .sum())
         };
-        Ok(with
-            .iter()
-            .zip(&baseline)
-            .map(|(w, b)| (w - b).max(0.0))
-            .collect())
+        let base = lost(&self.scenario_for(days))?;
+        match lost(&self.knockout_scenario(knocked, days)?) {
+            Ok(with) => Ok((with - base).max(0.0)),
+            Err(AnalysisError::Scenario(m)) if m.contains("selects no facility or lane") => Ok(0.0),
+            Err(e) => Err(e),
+        }
     }
 
-    fn baseline_per_day(&self) -> f64 {
-        self.per_day
-    }
-
-    /// Every probe of the time-to-survive search is a full Monte Carlo; a few replications
-    /// suffice because the outage is scheduled, not random.
-    fn survival_probe_reps(&self, reps: usize) -> usize {
-        reps.clamp(1, TTS_REPS)
-    }
-
-    /// Two years: the bundled scenarios' longest horizon.
-    fn survival_search_days(&self) -> u32 {
-        730
-    }
-
-    fn unit(&self) -> String {
+    fn unit_name(&self) -> String {
         let sid = self.world.sectors.lookup(&self.sector);
         let product = sid
             .and_then(|s| self.world.sectors.get(s).end_product)
@@ -239,5 +282,39 @@ impl KnockoutRunner for SimRunner<'_> {
                 |m| self.world.materials.get(m).name.clone(),
             );
         format!("{product} (units)")
+    }
+}
+
+/// The long-run view of the simulator as a knock-out runner: an outage of `d` days loses the
+/// long-run daily loss times `d`, with no stock to bridge it (so time to survive is 0 for any
+/// node whose loss is positive). Deterministic. A long outage in the simulator converges to the
+/// same daily loss once stocks are spent (a test in chokepoint-scenario), so the two runners
+/// differ by what stocks and catch-up do over the outage, not by their model of flow.
+#[derive(Debug)]
+pub struct LongRunRunner<'a, 'w> {
+    pub sim: &'a SimRunner<'w>,
+}
+
+impl KnockoutRunner for LongRunRunner<'_, '_> {
+    fn lost_output(
+        &self,
+        knocked: &[NodeRef],
+        duration_days: u32,
+        reps: usize,
+        _seed: u64,
+    ) -> Result<Vec<f64>, AnalysisError> {
+        if duration_days == 0 {
+            return Err(AnalysisError::ZeroDuration(0));
+        }
+        let rate = self.sim.long_run_lost_per_day(knocked)?;
+        Ok(vec![rate * f64::from(duration_days); reps])
+    }
+
+    fn baseline_per_day(&self) -> f64 {
+        self.sim.baseline_per_day()
+    }
+
+    fn unit(&self) -> String {
+        self.sim.unit_name()
     }
 }

@@ -442,7 +442,7 @@ struct ChokepointReport<'a> {
     top: &'a [NodeResult],
 }
 
-const FLOW_RUNNER: &str = "deterministic flow model (chokepoint_analysis::flow): every replication is equal, so intervals have zero width";
+const FLOW_RUNNER: &str = "long-run flow of the simulator's network (chokepoint_analysis::sim_runner::LongRunRunner): the daily output the network stops making once stocks are spent, times the outage, with no stock to bridge it; deterministic, so intervals have zero width";
 const SIM_RUNNER: &str = "simulator (chokepoint_analysis::sim_runner): the bundled baseline scenario plus an outage of each node, Monte Carlo with common random numbers (stock cover drawn per group of 16 replications unless --fixed-inputs); losses are relative to the same replication without the outage";
 
 pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
@@ -460,45 +460,40 @@ pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
             Input::assumption("working inventory (days)", d, "given on the command line");
     }
     let flow_runner = FlowRunner::new(&world, &a.sector, &a.region, &opts)?;
-    let sim_runner = match a.runner {
-        RunnerKind::Flow => None,
-        RunnerKind::Sim => {
-            let (path, text) = crate::simulate::read_scenario("baseline")?;
-            let mut base =
-                chokepoint_scenario::Scenario::parse(&text, &path.display().to_string())?;
-            base.stockpiles = !a.no_stockpiles;
-            base.fixed_inputs = a.fixed_inputs;
-            let mut r = chokepoint_analysis::sim_runner::SimRunner::new(
-                &world, base, &a.sector, &a.region,
-            )?;
-            r.recovery_days = a.recovery_days;
-            Some(r)
-        }
-    };
+    // Both runners read the same compiled network: the simulator runs it day by day, the
+    // long-run view gives its steady state once stocks are spent.
+    let (path, text) = crate::simulate::read_scenario("baseline")?;
+    let mut base = chokepoint_scenario::Scenario::parse(&text, &path.display().to_string())?;
+    base.stockpiles = !a.no_stockpiles;
+    base.fixed_inputs = a.fixed_inputs;
+    let mut sim_runner =
+        chokepoint_analysis::sim_runner::SimRunner::new(&world, base, &a.sector, &a.region)?;
+    sim_runner.recovery_days = a.recovery_days;
+    let long_run = chokepoint_analysis::sim_runner::LongRunRunner { sim: &sim_runner };
     let runner = &flow_runner;
-    let active: &dyn KnockoutRunner = match &sim_runner {
-        Some(r) => r,
-        None => runner,
+    let (active, runner_label): (&dyn KnockoutRunner, &str) = match a.runner {
+        RunnerKind::Sim => (&sim_runner, SIM_RUNNER),
+        RunnerKind::Flow => (&long_run, FLOW_RUNNER),
     };
-    let runner_label = if sim_runner.is_some() {
-        SIM_RUNNER
-    } else {
-        FLOW_RUNNER
-    };
-    // The flow model's notes describe the flow model; the simulator states its own basis.
-    let notes: Vec<String> = if sim_runner.is_some() {
-        vec![
+    let demand_note = format!(
+        "demand for {} in {} is the bundled baseline scenario's (sector demand by producing country, data/demand.csv; `chokepoint scenario show baseline`)",
+        a.sector, a.region
+    );
+    let notes: Vec<String> = match a.runner {
+        RunnerKind::Sim => vec![
+            demand_note,
             format!(
-                "demand for {} in {} is the bundled baseline scenario's (world sector demand split over assembly nodes by capacity-push reach; `chokepoint scenario show baseline`)",
-                a.sector, a.region
-            ),
-            format!(
-                "losses are counted over the {}-day outage plus {} recovery days; lost % divides them by demand during the outage, so above 100% means losses went on after it ended",
+                "losses are output not delivered on the day it was due (late or never) over the {}-day outage plus {} recovery days; lost % divides them by demand during the outage, so above 100% means losses went on after it ended",
                 a.duration, a.recovery_days
             ),
-        ]
-    } else {
-        runner.notes.clone()
+        ],
+        RunnerKind::Flow => vec![
+            demand_note,
+            format!(
+                "losses are output not made: the long-run daily shortfall times the {}-day outage; a long outage in the simulator converges to the same daily shortfall once stocks are spent (docs/analysis.md)",
+                a.duration
+            ),
+        ],
     };
     let kinds = if a.kinds.is_empty() {
         vec![NodeKind::Facility, NodeKind::CountryStage, NodeKind::Lane]

@@ -108,6 +108,15 @@ pub struct Compiled {
     pub warnings: Vec<String>,
 }
 
+impl Compiled {
+    /// The long run of the network with its disruptions in force for good, at the capacities
+    /// of the last day: the simulator's steady state once stocks are spent
+    /// ([`chokepoint_sim::steady`]).
+    pub fn long_run(&self) -> Result<chokepoint_sim::steady::LongRun, chokepoint_sim::ConfigError> {
+        chokepoint_sim::steady::long_run(&self.network, self.horizon.saturating_sub(1))
+    }
+}
+
 fn invalid(file: &str, field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
     ScenarioError::Invalid {
         file: file.to_string(),

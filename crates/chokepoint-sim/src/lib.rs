@@ -54,6 +54,7 @@ pub mod mc;
 pub mod network;
 pub mod spec;
 pub mod state;
+pub mod steady;
 pub mod trace;
 
 pub use dist::Dist;

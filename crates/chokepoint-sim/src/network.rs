@@ -144,6 +144,8 @@ pub struct Network {
     /// floating-point operations without the divisions/multiplications by 1 (which are exact),
     /// so the fast path is bit-identical to the general one.
     pub(crate) simple: Vec<bool>,
+    /// Per process, the activity of a steady start (`None`: the process starts empty).
+    pub(crate) steady_act: Vec<Option<f64>>,
     pub(crate) topo: Vec<u32>,
     // ---- edges
     pub(crate) n_real_edges: usize,
@@ -833,6 +835,9 @@ impl Network {
         // orders per period, and lower each member's on-hand by the pipeline term of its
         // inventory position (the same expression the order phase evaluates, with no raw
         // material and nothing held), so that position equals the base stock.
+        let steady_act: Vec<Option<f64>> = (0..np)
+            .map(|q| b.nodes[mem_nodes[mem_start[q] as usize] as usize].steady_activity)
+            .collect();
         let mut init_il = init_il;
         let mut init_pipe = vec![0.0f64; pipe_len];
         let mut init_oo = vec![0.0f64; ne];
@@ -889,6 +894,7 @@ impl Network {
             .collect();
 
         Ok(Network {
+            steady_act,
             names,
             node_proc,
             node_yield: yield_of,
