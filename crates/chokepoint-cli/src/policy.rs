@@ -350,6 +350,12 @@ fn at(date: &str, f: Filter) -> Result<i32> {
         .filter(|s| names_element(&t, s.measure, element))
         .filter(|s| matches!(s.state, State::InForce | State::Suspended))
         .collect();
+    // A date outside the data's span answers "nothing" for want of data, not of measures.
+    let warning = t.staleness_warning(d).or_else(|| {
+        t.first_date().filter(|f| d < *f).map(|f| {
+            format!("{d} is before the timeline's first measure ({f}): the rules data says nothing about that time")
+        })
+    });
     match f.format {
         Format::Json => outln!(
             out,
@@ -357,11 +363,16 @@ fn at(date: &str, f: Filter) -> Result<i32> {
             serde_json::to_string_pretty(&serde_json::json!({
                 "date": d,
                 "as_of": t.as_of(),
-                "warning": t.staleness_warning(d),
+                "warning": warning,
                 "measures": states,
             }))?
         ),
         Format::Table => {
+            if let Some(w) = &warning
+                && t.staleness_warning(d).is_none()
+            {
+                outln!(out, "warning: {w}");
+            }
             outln!(out, "In force on {d}:");
             if !states.iter().any(|s| s.state == State::InForce) {
                 outln!(

@@ -426,3 +426,29 @@ fn licence_check_can_trace_origins_through_the_network_and_says_which_it_used() 
         "{v}"
     );
 }
+
+#[test]
+fn domestic_shipments_and_dates_before_the_data_say_so() {
+    let bom =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/bom/us_munition_actuator.toml");
+    let o = chokepoint(&[
+        "licence",
+        "check",
+        bom.to_str().unwrap(),
+        "--to",
+        "USA",
+        "--date",
+        "1990-06-01",
+    ]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("domestic shipment: exporter and destination are both USA"),
+        "{out}"
+    );
+    assert!(out.contains("before the timeline's first measure"), "{out}");
+    let at = stdout(&chokepoint(&["policy", "at", "1900-01-01"]));
+    assert!(
+        at.contains("warning: 1900-01-01 is before the timeline's first measure"),
+        "{at}"
+    );
+}

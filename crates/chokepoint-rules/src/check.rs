@@ -901,10 +901,24 @@ impl Timeline {
                 ));
             }
         }
+        if s.exporter == s.destination {
+            notes.push(format!(
+                "domestic shipment: exporter and destination are both {}, so no export control of {} applies to it (another country's extraterritorial rule still can)",
+                s.exporter, s.exporter
+            ));
+        }
         if jurisdictions.is_empty() {
             notes.push(format!(
                 "no modelled measure applies to this shipment on {} ({} → {})",
                 s.date, s.exporter, s.destination
+            ));
+        }
+        if let Some(first) = self.first_date()
+            && s.date < first
+        {
+            warnings.push(format!(
+                "query date {} is before the timeline's first measure ({first}): the rules data says nothing about that time",
+                s.date
             ));
         }
         let summary = acc_all.finish(self.is_after_as_of(s.date));

@@ -309,6 +309,11 @@ impl Timeline {
     }
 
     /// Whether a query date is past the data's newest source.
+    /// The first day any measure of the timeline is in force (`None`: no measures).
+    pub fn first_date(&self) -> Option<Date> {
+        self.measures.iter().map(|m| m.window.start).min()
+    }
+
     pub fn is_after_as_of(&self, d: Date) -> bool {
         self.as_of.is_some_and(|a| d > a)
     }
