@@ -248,7 +248,7 @@ impl SimRunner<'_> {
 
     /// Output of the selected sector and region not made per day in the long run of an outage
     /// of `knocked` that never ends (the simulator's own steady state:
-    /// [`chokepoint_sim::steady::long_run`]), less what the network loses without it.
+    /// [`chokepoint_scenario::Compiled::long_run`]), less what the network loses without it.
     pub fn long_run_lost_per_day(&self, knocked: &[NodeRef]) -> Result<f64, AnalysisError> {
         let days = 365;
         let lost = |s: &Scenario| -> Result<f64, AnalysisError> {
