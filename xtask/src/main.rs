@@ -11,8 +11,9 @@ use std::process::Command;
 
 /// Crates that must stay free of I/O: no filesystem walkers, no async runtimes, no HTTP, no
 /// databases, no CLI or terminal crates.
-const PURE_CRATES: [&str; 5] = [
+const PURE_CRATES: [&str; 6] = [
     "chokepoint-core",
+    "chokepoint-app",
     "chokepoint-scenario",
     "chokepoint-sim",
     "chokepoint-rules",
@@ -55,6 +56,16 @@ fn allowed_internal() -> BTreeMap<&'static str, &'static [&'static str]> {
                 "chokepoint-sim",
                 "chokepoint-rules",
                 "chokepoint-scenario",
+            ][..],
+        ),
+        (
+            "chokepoint-app",
+            &[
+                "chokepoint-core",
+                "chokepoint-sim",
+                "chokepoint-rules",
+                "chokepoint-scenario",
+                "chokepoint-analysis",
             ][..],
         ),
         (

@@ -7,7 +7,6 @@
 
 use crate::output::{Format, Table};
 use anyhow::{Context, Result, bail};
-use chokepoint_analysis::Input;
 use chokepoint_analysis::concentration::{
     StageConcentration, Subject, dependence, import_reliance_table, modelled_concentrations,
     published_concentrations,
@@ -15,10 +14,6 @@ use chokepoint_analysis::concentration::{
 use chokepoint_analysis::criticality::{
     CriticalityOverrides, JrcResult, UsgsResult, jrc, jrc_inputs_from_world,
     usgs_inputs_from_world, usgs_supply_risk,
-};
-use chokepoint_analysis::flow::{FlowOptions, FlowRunner};
-use chokepoint_analysis::knockout::{
-    KnockoutRunner, NodeResult, SweepConfig, annotate, candidates, sweep,
 };
 use chokepoint_analysis::wgi::Wgi;
 use chokepoint_core::World;
@@ -428,129 +423,51 @@ fn criticality(a: CriticalityArgs) -> Result<i32> {
     Ok(0)
 }
 
-#[derive(Debug, Serialize)]
-struct ChokepointReport<'a> {
-    sector: String,
-    region: String,
-    duration_days: u32,
-    runs: usize,
-    seed: u64,
-    unit: String,
-    runner: &'static str,
-    notes: &'a [String],
-    nodes_knocked_out: usize,
-    top: &'a [NodeResult],
-}
-
-const FLOW_RUNNER: &str = "long-run flow of the simulator's network (chokepoint_analysis::sim_runner::LongRunRunner): the daily output the network stops making once stocks are spent, times the outage, with no stock to bridge it; deterministic, so intervals have zero width";
-const SIM_RUNNER: &str = "simulator (chokepoint_analysis::sim_runner): the bundled baseline scenario plus an outage of each node, Monte Carlo with common random numbers (stock cover drawn per group of 16 replications unless --fixed-inputs); losses are relative to the same replication without the outage";
-
 pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
-    if a.runs == 0 {
-        bail!("--runs must be at least 1");
-    }
     let world = load(a.data.as_deref())?;
-    let mut opts = FlowOptions {
-        stockpiles: !a.no_stockpiles,
-        restart_ramp: a.restart_ramp,
-        ..FlowOptions::default()
-    };
-    if let Some(d) = a.inventory_days {
-        opts.inventory_days =
-            Input::assumption("working inventory (days)", d, "given on the command line");
-    }
-    let flow_runner = FlowRunner::new(&world, &a.sector, &a.region, &opts)?;
-    // Both runners read the same compiled network: the simulator runs it day by day, the
-    // long-run view gives its steady state once stocks are spent.
     let (path, text) = crate::simulate::read_scenario("baseline")?;
-    let mut base = chokepoint_scenario::Scenario::parse(&text, &path.display().to_string())?;
-    base.stockpiles = !a.no_stockpiles;
-    base.fixed_inputs = a.fixed_inputs;
-    let mut sim_runner =
-        chokepoint_analysis::sim_runner::SimRunner::new(&world, base, &a.sector, &a.region)?;
-    sim_runner.recovery_days = a.recovery_days;
-    let long_run = chokepoint_analysis::sim_runner::LongRunRunner { sim: &sim_runner };
-    let runner = &flow_runner;
-    let (active, runner_label): (&dyn KnockoutRunner, &str) = match a.runner {
-        RunnerKind::Sim => (&sim_runner, SIM_RUNNER),
-        RunnerKind::Flow => (&long_run, FLOW_RUNNER),
-    };
-    let demand_note = format!(
-        "demand for {} in {} is the bundled baseline scenario's (sector demand by producing country, data/demand.csv; `chokepoint scenario show baseline`)",
-        a.sector, a.region
-    );
-    let notes: Vec<String> = match a.runner {
-        RunnerKind::Sim => vec![
-            demand_note,
-            format!(
-                "losses are output not delivered on the day it was due (late or never) over the {}-day outage plus {} recovery days; lost % divides them by demand during the outage, so above 100% means losses went on after it ended",
-                a.duration, a.recovery_days
-            ),
-        ],
-        RunnerKind::Flow => vec![
-            demand_note,
-            format!(
-                "losses are output not made: the long-run daily shortfall times the {}-day outage; a long outage in the simulator converges to the same daily shortfall once stocks are spent (docs/analysis.md)",
-                a.duration
-            ),
-        ],
-    };
+    let baseline = chokepoint_scenario::Scenario::parse(&text, &path.display().to_string())?;
     let kinds = if a.kinds.is_empty() {
         vec![NodeKind::Facility, NodeKind::CountryStage, NodeKind::Lane]
     } else {
         a.kinds.clone()
     };
-    let nodes = candidates(
-        &world,
-        kinds.contains(&NodeKind::Facility),
-        kinds.contains(&NodeKind::CountryStage),
-        kinds.contains(&NodeKind::Lane),
-    );
-    let mut cfg = SweepConfig::new(a.duration, a.runs, a.seed);
-    if let Some(v) = a.unit_value {
-        cfg.unit_value = Input::assumption("value per unit", v, "given on the command line");
-    }
-    let pb = indicatif::ProgressBar::new(nodes.len() as u64);
+    let opts = chokepoint_app::chokepoints::RankOptions {
+        sector: a.sector.clone(),
+        region: a.region.clone(),
+        duration_days: a.duration,
+        runs: a.runs,
+        seed: a.seed,
+        top: a.top,
+        facilities: kinds.contains(&NodeKind::Facility),
+        country_stages: kinds.contains(&NodeKind::CountryStage),
+        lanes: kinds.contains(&NodeKind::Lane),
+        runner: match a.runner {
+            RunnerKind::Sim => chokepoint_app::chokepoints::Runner::Sim,
+            RunnerKind::Flow => chokepoint_app::chokepoints::Runner::LongRun,
+        },
+        recovery_days: a.recovery_days,
+        no_stockpiles: a.no_stockpiles,
+        restart_ramp: a.restart_ramp,
+        inventory_days: a.inventory_days,
+        unit_value: a.unit_value,
+        fixed_inputs: a.fixed_inputs,
+    };
+    let pb = indicatif::ProgressBar::new(0);
     pb.set_style(
-        indicatif::ProgressStyle::with_template("knock-outs {bar:40} {pos}/{len} {elapsed}")
+        indicatif::ProgressStyle::with_template("knock-outs {bar:40} {pos} {elapsed}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let mut results = sweep(active, &nodes, &cfg, &mut |done| {
+    let ranking = chokepoint_app::chokepoints::rank(&world, baseline, &opts, &mut |done| {
         pb.set_position(done as u64)
-    })?;
+    });
     pb.finish_and_clear();
-    let top = a.top.min(results.len());
-    let region_name = world
-        .regions
-        .lookup(&a.region)
-        .map(|r| world.regions.get(r).name.clone())
-        .or_else(|| {
-            let code = a.region.parse().ok()?;
-            world.country(code).map(|c| c.name.clone())
-        })
-        .unwrap_or_else(|| a.region.clone());
-    let sector_name = chokepoint_analysis::flow::resolve_sector(&world, &a.sector)
-        .map(|s| world.sectors.get(s).name.clone())
-        .unwrap_or_else(|| a.sector.clone());
-    annotate(
-        &world,
-        &mut results[..top],
-        &format!("{region_name}'s {sector_name} supply"),
-    );
-    let unit = active.unit();
+    let r = match ranking {
+        Ok(r) => r,
+        Err(e) => bail!("{e}"),
+    };
     if a.format == Format::Json {
-        print_json(&ChokepointReport {
-            sector: runner.sector.clone(),
-            region: a.region.clone(),
-            duration_days: a.duration,
-            runs: a.runs,
-            seed: a.seed,
-            unit,
-            runner: runner_label,
-            notes: &notes,
-            nodes_knocked_out: nodes.len(),
-            top: &results[..top],
-        })?;
+        print_json(&r)?;
         return Ok(0);
     }
     let days = |d: Option<f64>| d.map_or_else(|| "indefinite".to_string(), |x| format!("{x:.0}"));
@@ -558,35 +475,31 @@ pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
         "rank", "node", "kind", "lost", "lost %", "95% CI", "value", "TTS d", "TTR d", "at risk",
         "REI", "why",
     ]);
-    for (k, r) in results[..top].iter().enumerate() {
+    for (k, n) in r.top.iter().enumerate() {
         t.push(vec![
             (k + 1).to_string(),
-            r.label.clone(),
-            r.kind.to_string(),
-            format!("{:.1}", r.lost.mean),
-            pct(r.lost_share),
-            format!("{:.1}..{:.1}", r.lost.ci_low, r.lost.ci_high),
-            r.lost_value
+            n.label.clone(),
+            n.kind.to_string(),
+            format!("{:.1}", n.lost.mean),
+            pct(n.lost_share),
+            format!("{:.1}..{:.1}", n.lost.ci_low, n.lost.ci_high),
+            n.lost_value
                 .map_or_else(|| "not sourced".into(), |v| format!("{:.0}", v.mean)),
-            days(r.tts_days),
-            format!("{:.0}", r.ttr_days),
-            if r.at_risk { "yes" } else { "no" }.into(),
-            r.rei.map_or_else(|| "n/a".into(), |x| format!("{x:.2}")),
-            r.reasons.join("; "),
+            days(n.tts_days),
+            format!("{:.0}", n.ttr_days),
+            if n.at_risk { "yes" } else { "no" }.into(),
+            n.rei.map_or_else(|| "n/a".into(), |x| format!("{x:.2}")),
+            n.reasons.join("; "),
         ]);
     }
     emit(&t, a.format)?;
     if a.format == Format::Table {
         println!(
             "\n{} nodes knocked out for {} days, {} runs each, seed {}; lost output in {}.",
-            nodes.len(),
-            a.duration,
-            a.runs,
-            a.seed,
-            unit
+            r.nodes_knocked_out, r.duration_days, r.runs, r.seed, r.unit
         );
-        println!("Runner: {runner_label}.");
-        for n in &notes {
+        println!("Runner: {}.", r.runner);
+        for n in &r.notes {
             println!("Note: {n}.");
         }
     }

@@ -8,9 +8,7 @@
 use crate::policy::{Format, emit, load_timeline, outln, print_diagnostics, today};
 use anyhow::{Context, Result};
 use chokepoint_core::CountryCode;
-use chokepoint_rules::{
-    Diagnostic, EndUse, EndUser, LicenceStatus, Shipment, StepKind, Verdict, parse_bom,
-};
+use chokepoint_rules::{EndUse, EndUser, LicenceStatus, StepKind, Verdict};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -83,26 +81,6 @@ fn check(a: CheckArgs) -> Result<i32> {
         Some(Err(e)) => return Ok(arg_error("--to", e)),
         None => None,
     };
-    if let Some(c) = to {
-        // A destination must be a country the dataset knows (the rules name jurisdictions by
-        // these codes); list them so a typo is easy to fix.
-        let world = crate::simulate::load_world(None)?;
-        if world.country(c).is_none() {
-            let mut codes: Vec<String> = world
-                .countries
-                .values()
-                .map(|k| k.code.to_string())
-                .collect();
-            codes.sort();
-            return Ok(arg_error(
-                "--to",
-                format!(
-                    "`{c}` is not a country of the dataset; valid codes: {}",
-                    codes.join(", ")
-                ),
-            ));
-        }
-    }
     let end_use = match a.end_use.as_deref() {
         Some(s) => match EndUse::parse(s) {
             Some(u) => Some(u),
@@ -135,13 +113,6 @@ fn check(a: CheckArgs) -> Result<i32> {
             return Ok(2);
         }
     };
-    let entries = match parse_bom(&text, &name) {
-        Ok(v) => v,
-        Err(d) => {
-            print_diagnostics(&d);
-            return Ok(2);
-        }
-    };
     let timeline = match load_timeline(a.policy_dir.as_deref()).context("loading the policy")? {
         Ok(t) => t,
         Err(d) => {
@@ -149,65 +120,44 @@ fn check(a: CheckArgs) -> Result<i32> {
             return Ok(2);
         }
     };
-
-    let today = today();
-    let mut entries = entries;
-    let origin_notes = if a.trace {
-        match trace_entries(&mut entries, date.unwrap_or(today)) {
-            Ok(n) => n,
-            Err(e) => {
-                eprintln!("error: --trace: {e}");
+    let world = crate::simulate::load_world(None)?;
+    let (path, baseline_text) = crate::simulate::read_scenario("baseline")?;
+    let baseline =
+        chokepoint_scenario::Scenario::parse(&baseline_text, &path.display().to_string())?;
+    let opts = chokepoint_app::licence::CheckOptions {
+        date,
+        to,
+        end_use,
+        end_user,
+        general_licence: a.general_licence,
+        trace: a.trace,
+        today: today(),
+    };
+    let checks =
+        match chokepoint_app::licence::check(&world, &timeline, &baseline, &text, &name, &opts) {
+            Ok(c) => c,
+            Err(chokepoint_app::licence::CheckError::Bom(d)) => {
+                print_diagnostics(&d);
                 return Ok(2);
             }
-        }
-    } else {
-        vec![
-            vec![
-                "asserted in the BOM (pass --trace to trace it through the bundled network)"
-                    .to_string()
-            ];
-            entries.len()
-        ]
-    };
-    let mut missing = Vec::new();
-    let mut verdicts: Vec<Verdict> = Vec::with_capacity(entries.len());
-    for e in &entries {
-        let Some(destination) = to.or(e.destination) else {
-            missing.push(Diagnostic {
-                file: name.clone(),
-                line: e.line,
-                record: format!("product {}", e.product.id),
-                field: Some("destination".into()),
-                message: "missing (state it in the BOM or pass --to)".into(),
-            });
-            continue;
+            Err(chokepoint_app::licence::CheckError::Option(flag, m)) => {
+                return Ok(arg_error(flag, m));
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(2);
+            }
         };
-        let s = Shipment {
-            product: &e.product,
-            exporter: e.exporter,
-            destination,
-            end_user: end_user.unwrap_or(e.end_user),
-            end_use: end_use.unwrap_or(e.end_use),
-            date: date.or(e.date).unwrap_or(today),
-            holds_general_licence: a.general_licence || e.holds_general_licence,
-        };
-        verdicts.push(timeline.check(&s));
-    }
-    if !missing.is_empty() {
-        print_diagnostics(&chokepoint_rules::Diagnostics(missing));
-        return Ok(2);
-    }
-
+    let verdicts: Vec<&Verdict> = checks.iter().map(|c| &c.verdict).collect();
     let mut out = String::new();
     match a.format {
         Format::Json => {
-            let with_origin: Vec<serde_json::Value> = verdicts
+            let with_origin: Vec<serde_json::Value> = checks
                 .iter()
-                .zip(&origin_notes)
-                .map(|(v, o)| {
-                    let mut x = serde_json::to_value(v)?;
+                .map(|c| {
+                    let mut x = serde_json::to_value(&c.verdict)?;
                     if let Some(m) = x.as_object_mut() {
-                        m.insert("origin".into(), serde_json::json!(o));
+                        m.insert("origin".into(), serde_json::json!(c.origin));
                     }
                     Ok(x)
                 })
@@ -215,9 +165,9 @@ fn check(a: CheckArgs) -> Result<i32> {
             outln!(out, "{}", serde_json::to_string_pretty(&with_origin)?)
         }
         Format::Table => {
-            for ((v, e), o) in verdicts.iter().zip(&entries).zip(&origin_notes) {
-                print_table(&mut out, v, &e.product.name);
-                for line in o {
+            for c in &checks {
+                print_table(&mut out, &c.verdict, &c.name);
+                for line in &c.origin {
                     outln!(out, "  origin: {line}");
                 }
             }
@@ -228,75 +178,6 @@ fn check(a: CheckArgs) -> Result<i32> {
         .iter()
         .any(|v| v.licence != LicenceStatus::NotRequired);
     Ok(i32::from(any))
-}
-
-/// With `--trace`: replaces each rare-earth line's asserted origin by the traced mix of its form
-/// reaching the product's country of manufacture, one baseline run per shipment date. Returns,
-/// per entry, a note per line saying which origin the answer used.
-fn trace_entries(
-    entries: &mut [chokepoint_rules::BomEntry],
-    default_date: chokepoint_core::Date,
-) -> Result<Vec<Vec<String>>> {
-    use chokepoint_core::material::MaterialForm;
-    use chokepoint_rules::Form;
-    use chokepoint_scenario::origin::{TraceBasis, TracedOrigins, trace_origins};
-    let world = crate::simulate::load_world(None)?;
-    let (path, text) = crate::simulate::read_scenario("baseline")?;
-    let baseline = chokepoint_scenario::Scenario::parse(&text, &path.display().to_string())?;
-    let mut by_date: std::collections::BTreeMap<chokepoint_core::Date, TracedOrigins> =
-        std::collections::BTreeMap::new();
-    let mut notes = Vec::with_capacity(entries.len());
-    for e in entries.iter_mut() {
-        let date = e.date.unwrap_or(default_date);
-        let traced = match by_date.entry(date) {
-            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::btree_map::Entry::Vacant(v) => {
-                v.insert(trace_origins(&world, &baseline, date)?)
-            }
-        };
-        let made_in = e.product.made_in;
-        let mut lines = Vec::new();
-        for line in &mut e.product.materials {
-            let form = match line.form {
-                Form::Ore => Some(MaterialForm::Ore),
-                Form::Concentrate => Some(MaterialForm::Concentrate),
-                Form::Oxide => Some(MaterialForm::SeparatedOxide),
-                Form::Compound => Some(MaterialForm::MixedCompound),
-                Form::Metal | Form::Target | Form::Powder => Some(MaterialForm::Metal),
-                Form::Alloy => Some(MaterialForm::Alloy),
-                Form::Magnet => Some(MaterialForm::Magnet),
-                Form::Component => Some(MaterialForm::Component),
-                _ => None,
-            };
-            let mix = form.and_then(|f| traced.mix(made_in, f));
-            match mix {
-                Some(m) if line.element_mask() != 0 => {
-                    let shares = m
-                        .shares
-                        .iter()
-                        .take(4)
-                        .map(|(c, s)| format!("{c} {:.1}%", s * 100.0))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let how = match m.basis {
-                        TraceBasis::Delivered => format!("delivered to {made_in}"),
-                        TraceBasis::Made => format!("made in {made_in} (nothing delivered)"),
-                    };
-                    lines.push(format!(
-                        "{}: traced ({} {how}, baseline from {date}, {} days): {shares}",
-                        line.name, line.form, traced.days
-                    ));
-                    line.re_origin = m.shares;
-                }
-                _ => lines.push(format!(
-                    "{}: asserted in the BOM (the network does not trace {} into {made_in})",
-                    line.name, line.form
-                )),
-            }
-        }
-        notes.push(lines);
-    }
-    Ok(notes)
 }
 
 fn status_text(s: LicenceStatus) -> &'static str {

@@ -9,10 +9,7 @@ use crate::output::{Format, Table, write_atomic};
 use anyhow::{Context, Result, bail};
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt32Array};
 use arrow_schema::{DataType, Field, Schema};
-use chokepoint_scenario::{
-    Compiled, Report, Scenario, compile, daily_series, largest_falls, median_replication,
-    node_months, report, run_detailed,
-};
+use chokepoint_scenario::{Compiled, Report, Scenario, compile};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -204,13 +201,6 @@ pub fn run_scenario_command(cmd: ScenarioCommand) -> Result<i32> {
 pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
     let (path, text) = read_scenario(&args.scenario)?;
     let file = path.display().to_string();
-    let mut scenario = match Scenario::parse(&text, &file) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(2);
-        }
-    };
     if let Some(out) = &args.out
         && out.exists()
     {
@@ -220,38 +210,38 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
         );
         return Ok(2);
     }
-    if args.runs == Some(0) {
-        eprintln!("error: --runs: expected at least 1 replication");
-        return Ok(2);
-    }
     if args.threads == Some(0) {
         eprintln!("error: --threads: expected at least 1 thread");
         return Ok(2);
     }
-    let policy_notes = match resolve_measures(&mut scenario, &file)? {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(2);
+    let timeline = match crate::policy::load_timeline(None)? {
+        Ok(t) => t,
+        Err(d) => {
+            crate::policy::print_diagnostics(&d);
+            bail!("the bundled policy timeline has errors");
         }
     };
-    scenario.fixed_inputs = args.fixed_inputs;
     let world = load_world(args.data.as_deref())?;
-    let compiled = match compile(&world, &scenario, &file) {
-        Ok(c) => c,
+    let opts = chokepoint_app::simulate::SimulateOptions {
+        runs: args.runs,
+        seed: args.seed,
+        fixed_inputs: args.fixed_inputs,
+        replay: args.out.is_some(),
+        replay_replication: args.daily_replication,
+    };
+    // The progress bar's length is the run's replication count, known once the scenario parses.
+    let runs = match chokepoint_app::simulate::parse(&text, &file, &timeline) {
+        Ok((s, _)) => args.runs.or(s.runs).unwrap_or(1000),
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(2);
         }
     };
-    let runs = args.runs.or(scenario.runs).unwrap_or(1000);
-    let seed = args.seed.or(scenario.seed).unwrap_or(0);
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = args.threads {
         pool = pool.num_threads(t);
     }
     let pool = pool.build().context("starting the worker threads")?;
-
     let bar = ProgressBar::new(u64::from(runs));
     bar.set_style(
         ProgressStyle::with_template(
@@ -260,56 +250,38 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    bar.set_message(scenario.id.clone());
+    bar.set_message(args.scenario.clone());
     let started = std::time::Instant::now();
-    let mc =
-        pool.install(|| run_detailed(&world, &scenario, &compiled, runs, seed, &|| bar.inc(1)));
+    let sim = pool.install(|| {
+        chokepoint_app::simulate::run(&world, &timeline, &text, &file, &opts, &|| bar.inc(1))
+    });
     bar.finish_and_clear();
-    let (mc, exports) = match mc {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("error: {file}: {e}");
+    let sim = match sim {
+        Ok(s) => s,
+        Err(chokepoint_app::AppError::Invalid(m)) => {
+            eprintln!("error: {m}");
             return Ok(2);
         }
+        Err(e) => bail!("{e}"),
     };
     let elapsed = started.elapsed();
-    // The same scenario without its policies, on the same seeds: the baseline every flow is
-    // compared with.
-    let twin_scenario = scenario.policy_free();
-    let twin = compile(&world, &twin_scenario, &file)
-        .map_err(|e| anyhow::anyhow!("{file} (policy-free baseline): {e}"))?;
-    let (_, twin_flows) = pool
-        .install(|| run_detailed(&world, &twin_scenario, &twin, runs, seed, &|| {}))
-        .map_err(|e| anyhow::anyhow!("{file} (policy-free baseline): {e}"))?;
-    let mut rep = report(&world, &scenario, &compiled, &mc, seed);
-    rep.china_exports = exports.rows();
-    rep.flows = exports.against(&twin_flows);
-    rep.flow_falls = largest_falls(&rep.flows, 12);
-    rep.assumptions.extend(policy_notes);
-    rep.origins = exports.origins.clone();
-
-    if let Some(out) = &args.out {
-        let daily_rep = args
-            .daily_replication
-            .unwrap_or_else(|| median_replication(&mc));
-        if daily_rep >= u64::from(runs) {
-            eprintln!(
-                "error: --daily-replication {daily_rep}: the run has replications 0..{}",
-                runs - 1
-            );
-            return Ok(2);
-        }
-        let daily = daily_series(&scenario, &compiled, seed, daily_rep)
-            .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
-        let nodes = node_months(&world, &scenario, &compiled, seed, daily_rep)
-            .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
-        write_run_dir(out, &rep, &compiled, &mc, &daily, &nodes, daily_rep)?;
+    let rep = &sim.report;
+    if let (Some(out), Some(replay)) = (&args.out, &sim.replay) {
+        write_run_dir(
+            out,
+            rep,
+            &sim.compiled,
+            &sim.mc,
+            &replay.daily,
+            &replay.nodes,
+            replay.replication,
+        )?;
         eprintln!("wrote {}", out.display());
     }
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&rep)?),
-        Format::Csv => sectors_table(&rep).to_csv(&mut std::io::stdout())?,
-        Format::Table => print_report(&rep, &compiled, elapsed),
+        Format::Json => println!("{}", serde_json::to_string_pretty(rep)?),
+        Format::Csv => sectors_table(rep).to_csv(&mut std::io::stdout())?,
+        Format::Table => print_report(rep, &sim.compiled, elapsed),
     }
     Ok(0)
 }
