@@ -129,6 +129,8 @@ pub struct ChokepointsArgs {
     /// Ignore stockpiles (the raw structural exposure).
     #[arg(long)]
     pub no_stockpiles: bool,
+    #[command(flatten)]
+    pub store: crate::runs::StoreArgs,
     /// Sim runner: use the baseline's central stock cover instead of drawing it per group of
     /// 16 replications (intervals then show only the kernel's own randomness).
     #[arg(long)]
@@ -453,6 +455,28 @@ pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
         unit_value: a.unit_value,
         fixed_inputs: a.fixed_inputs,
     };
+    let recording = crate::runs::Recording::begin(
+        &a.store,
+        chokepoint_store::NewRun {
+            kind: "chokepoints".into(),
+            label: format!("{} {} {}d", a.sector, a.region, a.duration),
+            program: format!("chokepoint {}", env!("CARGO_PKG_VERSION")),
+            dataset: format!("bundled ({})", chokepoint_core::stats::Edition::NEWEST),
+            dataset_hash: crate::runs::dataset_hash(a.data.as_deref())?,
+            scenario_text: Some(text.clone()),
+            scenario_hash: Some(crate::runs::sha256_hex(text.as_bytes())),
+            options: serde_json::json!({
+                "sector": a.sector, "region": a.region, "duration_days": a.duration,
+                "runs": a.runs, "seed": a.seed, "runner": format!("{:?}", a.runner),
+                "recovery_days": a.recovery_days, "no_stockpiles": a.no_stockpiles,
+                "fixed_inputs": a.fixed_inputs,
+            }),
+            seed: Some(a.seed),
+            runs: Some(a.runs as u64),
+            threads: Some(rayon::current_num_threads() as u64),
+            started_at: crate::runs::now(),
+        },
+    );
     let pb = indicatif::ProgressBar::new(0);
     pb.set_style(
         indicatif::ProgressStyle::with_template("knock-outs {bar:40} {pos} {elapsed}")
@@ -464,8 +488,12 @@ pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
     pb.finish_and_clear();
     let r = match ranking {
         Ok(r) => r,
-        Err(e) => bail!("{e}"),
+        Err(e) => {
+            recording.failed(&e.to_string());
+            bail!("{e}")
+        }
     };
+    recording.done(&[("summary", serde_json::to_value(&r)?)], &[]);
     if a.format == Format::Json {
         print_json(&r)?;
         return Ok(0);

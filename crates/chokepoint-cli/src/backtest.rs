@@ -22,6 +22,8 @@ pub struct BacktestArgs {
     /// A directory of CSV files layered over the bundled dataset (observations.csv included).
     #[arg(long)]
     data: Option<PathBuf>,
+    #[command(flatten)]
+    store: crate::runs::StoreArgs,
 }
 
 pub fn run_backtest(args: BacktestArgs) -> Result<i32> {
@@ -44,6 +46,23 @@ pub fn run_backtest(args: BacktestArgs) -> Result<i32> {
             return Ok(2);
         }
     };
+    let recording = crate::runs::Recording::begin(
+        &args.store,
+        chokepoint_store::NewRun {
+            kind: "backtest".into(),
+            label: events.join(" "),
+            program: format!("chokepoint {}", env!("CARGO_PKG_VERSION")),
+            dataset: format!("bundled ({})", chokepoint_core::stats::Edition::NEWEST),
+            dataset_hash: crate::runs::dataset_hash(args.data.as_deref())?,
+            scenario_text: None,
+            scenario_hash: None,
+            options: serde_json::json!({"runs": args.runs, "seed": args.seed}),
+            seed: args.seed,
+            runs: Some(u64::from(args.runs)),
+            threads: Some(rayon::current_num_threads() as u64),
+            started_at: crate::runs::now(),
+        },
+    );
     let mut results = Vec::new();
     for id in &events {
         let (path, text) = crate::simulate::read_scenario(id)
@@ -56,6 +75,7 @@ pub fn run_backtest(args: BacktestArgs) -> Result<i32> {
         let seed = args.seed.or(scenario.seed).unwrap_or(0);
         results.push(replay(&world, scenario, &file, args.runs, seed).map_err(|e| anyhow!("{e}"))?);
     }
+    recording.done(&[("summary", serde_json::to_value(&results)?)], &[]);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(0);

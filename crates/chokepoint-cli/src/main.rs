@@ -9,6 +9,7 @@ mod data_cmd;
 mod licence;
 mod output;
 mod policy;
+mod runs;
 mod simulate;
 mod world;
 
@@ -70,6 +71,8 @@ enum Command {
     /// How close the bundled world comes to published production and demand.
     #[command(subcommand)]
     World(world::WorldCommand),
+    /// The run store: list, show, compare, export and remove recorded runs.
+    Runs(runs::RunsArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -84,6 +87,7 @@ fn main() -> std::process::ExitCode {
         Command::Chokepoints(args) => analyze::run_chokepoints(args),
         Command::World(cmd) => world::run_world(cmd),
         Command::Backtest(args) => backtest::run_backtest(args),
+        Command::Runs(args) => runs::run(args),
     };
     match result {
         Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(2)),

@@ -47,6 +47,8 @@ pub struct SimulateArgs {
     pub fixed_inputs: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub store: crate::runs::StoreArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -230,13 +232,40 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
         replay_replication: args.daily_replication,
     };
     // The progress bar's length is the run's replication count, known once the scenario parses.
-    let runs = match chokepoint_app::simulate::parse(&text, &file, &timeline) {
-        Ok((s, _)) => args.runs.or(s.runs).unwrap_or(1000),
+    let (runs, seed, label) = match chokepoint_app::simulate::parse(&text, &file, &timeline) {
+        Ok((s, _)) => (
+            args.runs.or(s.runs).unwrap_or(1000),
+            args.seed.or(s.seed).unwrap_or(0),
+            s.id.clone(),
+        ),
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(2);
         }
     };
+    let recording = crate::runs::Recording::begin(
+        &args.store,
+        chokepoint_store::NewRun {
+            kind: "simulate".into(),
+            label,
+            program: format!("chokepoint {}", env!("CARGO_PKG_VERSION")),
+            dataset: format!("bundled ({})", chokepoint_core::stats::Edition::NEWEST),
+            dataset_hash: crate::runs::dataset_hash(args.data.as_deref())?,
+            scenario_text: Some(text.clone()),
+            scenario_hash: Some(crate::runs::sha256_hex(text.as_bytes())),
+            options: serde_json::json!({
+                "scenario": args.scenario,
+                "runs": runs,
+                "seed": seed,
+                "fixed_inputs": args.fixed_inputs,
+                "data": args.data.as_ref().map(|p| p.display().to_string()),
+            }),
+            seed: Some(seed),
+            runs: Some(u64::from(runs)),
+            threads: Some(args.threads.unwrap_or_else(rayon::current_num_threads) as u64),
+            started_at: crate::runs::now(),
+        },
+    );
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = args.threads {
         pool = pool.num_threads(t);
@@ -259,10 +288,14 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
     let sim = match sim {
         Ok(s) => s,
         Err(chokepoint_app::AppError::Invalid(m)) => {
+            recording.failed(&m);
             eprintln!("error: {m}");
             return Ok(2);
         }
-        Err(e) => bail!("{e}"),
+        Err(e) => {
+            recording.failed(&e.to_string());
+            bail!("{e}")
+        }
     };
     let elapsed = started.elapsed();
     let rep = &sim.report;
@@ -278,6 +311,21 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
         )?;
         eprintln!("wrote {}", out.display());
     }
+    let (csv_bytes, parquet_bytes) = replications_tables(&sim.compiled, &sim.mc)?;
+    recording.done(
+        &[
+            ("summary", serde_json::to_value(rep)?),
+            ("plants", serde_json::to_value(&rep.plants)?),
+        ],
+        &[
+            ("replications", "replications.csv", &csv_bytes),
+            (
+                "replications-parquet",
+                "replications.parquet",
+                &parquet_bytes,
+            ),
+        ],
+    );
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(rep)?),
         Format::Csv => sectors_table(rep).to_csv(&mut std::io::stdout())?,
@@ -508,29 +556,12 @@ fn print_exports(r: &Report) {
 }
 
 /// Writes the run directory under a temporary sibling name, then renames it into place.
-fn write_run_dir(
-    out: &Path,
-    rep: &Report,
+/// Per-replication lost output per sink, one row per (replication, sector, country), as CSV and
+/// Parquet bytes (the run directory and the run store keep the same tables).
+pub(crate) fn replications_tables(
     c: &Compiled,
     mc: &chokepoint_sim::McResult,
-    daily: &[chokepoint_scenario::report::DayRow],
-    nodes: &[chokepoint_scenario::report::NodeMonth],
-    daily_rep: u64,
-) -> Result<()> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let mut builder = tempfile::Builder::new();
-    let tmp =
-        crate::output::shared_mode(builder.prefix(".chokepoint-run-"), 0o777).tempdir_in(parent)?;
-    write_atomic(
-        &tmp.path().join("summary.json"),
-        serde_json::to_string_pretty(rep)?.as_bytes(),
-    )?;
-
-    // Per-replication lost output per sink: one row per (replication, sector, country).
+) -> Result<(Vec<u8>, Vec<u8>)> {
     let (mut rep_col, mut sector_col, mut country_col, mut lost_col) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (r, summary) in mc.replications.iter().enumerate() {
@@ -555,8 +586,6 @@ fn write_run_dir(
         }
         w.flush()?;
     }
-    write_atomic(&tmp.path().join("replications.csv"), &csv_out)?;
-
     let schema = Arc::new(Schema::new(vec![
         Field::new("replication", DataType::UInt32, false),
         Field::new("sector", DataType::Utf8, false),
@@ -578,6 +607,33 @@ fn write_run_dir(
         w.write(&batch)?;
         w.close()?;
     }
+    Ok((csv_out, pq))
+}
+
+fn write_run_dir(
+    out: &Path,
+    rep: &Report,
+    c: &Compiled,
+    mc: &chokepoint_sim::McResult,
+    daily: &[chokepoint_scenario::report::DayRow],
+    nodes: &[chokepoint_scenario::report::NodeMonth],
+    daily_rep: u64,
+) -> Result<()> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let mut builder = tempfile::Builder::new();
+    let tmp =
+        crate::output::shared_mode(builder.prefix(".chokepoint-run-"), 0o777).tempdir_in(parent)?;
+    write_atomic(
+        &tmp.path().join("summary.json"),
+        serde_json::to_string_pretty(rep)?.as_bytes(),
+    )?;
+
+    let (csv_out, pq) = replications_tables(c, mc)?;
+    write_atomic(&tmp.path().join("replications.csv"), &csv_out)?;
     write_atomic(&tmp.path().join("replications.parquet"), &pq)?;
 
     let mut plants = Vec::new();

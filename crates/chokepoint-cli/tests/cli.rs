@@ -13,6 +13,14 @@ fn chokepoint(args: &[&str]) -> Output {
             "CHOKEPOINT_DATA",
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data"),
         )
+        // Runs are recorded in a store of the test process's own, never the user's.
+        .env(
+            "CHOKEPOINT_STORE",
+            std::env::temp_dir().join(format!(
+                "chokepoint-cli-tests-{}.sqlite",
+                std::process::id()
+            )),
+        )
         .output()
         .unwrap()
 }
@@ -450,5 +458,141 @@ fn domestic_shipments_and_dates_before_the_data_say_so() {
     assert!(
         at.contains("warning: 1900-01-01 is before the timeline's first measure"),
         "{at}"
+    );
+}
+
+#[test]
+fn runs_are_recorded_and_can_be_listed_shown_compared_exported_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("runs.sqlite");
+    let st = store.to_str().unwrap();
+    for seed in ["1", "2"] {
+        let o = chokepoint(&[
+            "simulate",
+            "heavy-ban-12m",
+            "--runs",
+            "16",
+            "--seed",
+            seed,
+            "--store",
+            st,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let list: serde_json::Value = serde_json::from_str(&stdout(&chokepoint(&[
+        "runs", "--store", st, "list", "--json",
+    ])))
+    .unwrap();
+    let runs = list.as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    let (b, a) = (
+        runs[0]["id"].as_i64().unwrap(),
+        runs[1]["id"].as_i64().unwrap(),
+    );
+    assert_eq!(runs[0]["status"], "done");
+    assert_eq!(runs[0]["seed"], 2);
+    assert_eq!(runs[0]["kind"], "simulate");
+    assert_eq!(runs[0]["dataset_hash"], runs[1]["dataset_hash"]);
+    assert_eq!(runs[0]["dataset_hash"].as_str().unwrap().len(), 64);
+    // The stored summary is the run's report.
+    let again = chokepoint(&[
+        "simulate",
+        "heavy-ban-12m",
+        "--runs",
+        "16",
+        "--seed",
+        "2",
+        "--no-store",
+        "--format",
+        "json",
+    ]);
+    let exported = chokepoint(&[
+        "runs",
+        "--store",
+        st,
+        "export",
+        &b.to_string(),
+        "--format",
+        "json",
+    ]);
+    let x: serde_json::Value = serde_json::from_str(&stdout(&exported)).unwrap();
+    let y: serde_json::Value = serde_json::from_str(&stdout(&again)).unwrap();
+    assert_eq!(x["sectors"], y["sectors"]);
+    let csv = stdout(&chokepoint(&[
+        "runs",
+        "--store",
+        st,
+        "export",
+        &a.to_string(),
+        "--format",
+        "csv",
+    ]));
+    assert!(
+        csv.starts_with("replication,sector,country,lost_units"),
+        "{csv}"
+    );
+    // 16 replications: the last is replication 15.
+    assert!(csv.lines().any(|l| l.starts_with("15,")));
+    let diff = stdout(&chokepoint(&[
+        "runs",
+        "--store",
+        st,
+        "diff",
+        &a.to_string(),
+        &b.to_string(),
+    ]));
+    assert!(
+        diff.contains("seed") && diff.contains("Lost output by sector and country"),
+        "{diff}"
+    );
+    assert!(diff.contains("Same:") && diff.contains("dataset"), "{diff}");
+    let show = stdout(&chokepoint(&[
+        "runs",
+        "--store",
+        st,
+        "show",
+        &a.to_string(),
+    ]));
+    assert!(
+        show.contains("scenario sha256") && show.contains("replications.parquet"),
+        "{show}"
+    );
+    assert_eq!(
+        chokepoint(&["runs", "--store", st, "rm", &a.to_string()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let missing = chokepoint(&["runs", "--store", st, "show", &a.to_string()]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no run"));
+    // A run that fails on bad input is recorded as failed, with the reason.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/scenarios/baseline.toml"),
+        )
+        .unwrap()
+        .replace("[rationing]", "[rationing]\nATLANTIS = \"pro-rata\""),
+    )
+    .unwrap();
+    let o = chokepoint(&["simulate", bad.to_str().unwrap(), "--store", st]);
+    assert_eq!(o.status.code(), Some(2));
+    let list: serde_json::Value = serde_json::from_str(&stdout(&chokepoint(&[
+        "runs", "--store", st, "list", "--json",
+    ])))
+    .unwrap();
+    assert_eq!(list[0]["status"], "failed");
+    assert!(
+        list[0]["message"].as_str().unwrap().contains("ATLANTIS"),
+        "{list}"
     );
 }

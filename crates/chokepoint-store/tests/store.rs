@@ -1,0 +1,109 @@
+//! The run store on a temporary database: migrations, the run life cycle, files, removal.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use chokepoint_store::{MIGRATIONS, NewRun, Store, StoreError};
+
+fn new_run(label: &str) -> NewRun {
+    NewRun {
+        kind: "simulate".into(),
+        label: label.into(),
+        program: "chokepoint 0.1.0".into(),
+        dataset: "mcs2026".into(),
+        dataset_hash: "abc".into(),
+        scenario_text: Some("id = \"x\"".into()),
+        scenario_hash: Some("def".into()),
+        options: serde_json::json!({"runs": 16}),
+        seed: Some(7),
+        runs: Some(16),
+        threads: Some(1),
+        started_at: "2026-12-07T03:00:00Z".into(),
+    }
+}
+
+#[test]
+fn a_new_store_is_migrated_in_wal_mode_and_a_newer_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub/runs.sqlite");
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    drop(s);
+    // Reopening applies nothing twice.
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    drop(s);
+    let conn = rusqlite_free_check(&path);
+    assert_eq!(conn, "wal");
+    // A database from a newer program is refused, not guessed at.
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+    }
+    match Store::open(&path) {
+        Err(StoreError::TooNew { found: 99, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+fn rusqlite_free_check(path: &std::path::Path) -> String {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn runs_go_from_running_to_done_or_failed_with_their_results_and_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs.sqlite");
+    let mut s = Store::open(&path).unwrap();
+    let a = s.begin(&new_run("a")).unwrap();
+    let b = s.begin(&new_run("b")).unwrap();
+    assert_eq!(s.get(a).unwrap().status, "running");
+    s.finish(
+        a,
+        "2026-12-07T03:01:00Z",
+        &[("summary", serde_json::json!({"lost": 1.5}))],
+        &[("replications", "replications.csv", b"r,lost\n0,1.5\n")],
+    )
+    .unwrap();
+    s.fail(b, "2026-12-07T03:02:00Z", "the kernel refused")
+        .unwrap();
+    let list = s.list().unwrap();
+    assert_eq!(list.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b, a]);
+    let ra = s.get(a).unwrap();
+    assert_eq!(
+        (ra.status.as_str(), ra.seed, ra.runs),
+        ("done", Some(7), Some(16))
+    );
+    assert_eq!(ra.options["runs"], 16);
+    assert_eq!(s.result(a, "summary").unwrap().unwrap()["lost"], 1.5);
+    assert_eq!(s.result(a, "missing").unwrap(), None);
+    assert_eq!(s.scenario_text(a).unwrap().as_deref(), Some("id = \"x\""));
+    let files = s.files(a).unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(std::fs::read(&files[0].path).unwrap(), b"r,lost\n0,1.5\n");
+    assert_eq!(files[0].bytes, 13);
+    let rb = s.get(b).unwrap();
+    assert_eq!(rb.status, "failed");
+    assert_eq!(rb.message.as_deref(), Some("the kernel refused"));
+    // Removal takes the rows and the files; an unknown id says so.
+    s.remove(a).unwrap();
+    assert!(!files[0].path.exists());
+    assert!(matches!(s.get(a), Err(StoreError::NoRun(x)) if x == a));
+    assert!(matches!(s.remove(a), Err(StoreError::NoRun(_))));
+    assert!(s.result_names(a).unwrap().is_empty());
+    // A file name that tries to leave the run's directory is refused before anything is kept.
+    let c = s.begin(&new_run("c")).unwrap();
+    assert!(s.finish(c, "t", &[], &[("x", "../escape", b"no")]).is_err());
+    assert_eq!(s.get(c).unwrap().status, "running");
+}
+
+#[test]
+fn a_reader_sees_the_store_while_a_writer_holds_it_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs.sqlite");
+    let w = Store::open(&path).unwrap();
+    let id = w.begin(&new_run("a")).unwrap();
+    let r = Store::open(&path).unwrap();
+    assert_eq!(r.get(id).unwrap().label, "a");
+}
