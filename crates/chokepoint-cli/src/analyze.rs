@@ -458,23 +458,20 @@ pub fn run_chokepoints(a: ChokepointsArgs) -> Result<i32> {
     let recording = crate::runs::Recording::begin(
         &a.store,
         chokepoint_store::NewRun {
-            kind: "chokepoints".into(),
-            label: format!("{} {} {}d", a.sector, a.region, a.duration),
-            program: format!("chokepoint {}", env!("CARGO_PKG_VERSION")),
-            dataset: format!("bundled ({})", chokepoint_core::stats::Edition::NEWEST),
-            dataset_hash: crate::runs::dataset_hash(a.data.as_deref())?,
-            scenario_text: Some(text.clone()),
-            scenario_hash: Some(crate::runs::sha256_hex(text.as_bytes())),
-            options: serde_json::json!({
-                "sector": a.sector, "region": a.region, "duration_days": a.duration,
-                "runs": a.runs, "seed": a.seed, "runner": format!("{:?}", a.runner),
-                "recovery_days": a.recovery_days, "no_stockpiles": a.no_stockpiles,
-                "fixed_inputs": a.fixed_inputs,
-            }),
             seed: Some(a.seed),
             runs: Some(a.runs as u64),
-            threads: Some(rayon::current_num_threads() as u64),
-            started_at: crate::runs::now(),
+            ..crate::runs::new_run(
+                "chokepoints",
+                format!("{} {} {}d", a.sector, a.region, a.duration),
+                a.data.as_deref(),
+                Some(&text),
+                serde_json::json!({
+                    "sector": a.sector, "region": a.region, "duration_days": a.duration,
+                    "runs": a.runs, "seed": a.seed, "runner": format!("{:?}", a.runner),
+                    "recovery_days": a.recovery_days, "no_stockpiles": a.no_stockpiles,
+                    "fixed_inputs": a.fixed_inputs,
+                }),
+            )?
         },
     );
     let pb = indicatif::ProgressBar::new(0);

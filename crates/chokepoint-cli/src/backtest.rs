@@ -49,18 +49,15 @@ pub fn run_backtest(args: BacktestArgs) -> Result<i32> {
     let recording = crate::runs::Recording::begin(
         &args.store,
         chokepoint_store::NewRun {
-            kind: "backtest".into(),
-            label: events.join(" "),
-            program: format!("chokepoint {}", env!("CARGO_PKG_VERSION")),
-            dataset: format!("bundled ({})", chokepoint_core::stats::Edition::NEWEST),
-            dataset_hash: crate::runs::dataset_hash(args.data.as_deref())?,
-            scenario_text: None,
-            scenario_hash: None,
-            options: serde_json::json!({"runs": args.runs, "seed": args.seed}),
             seed: args.seed,
             runs: Some(u64::from(args.runs)),
-            threads: Some(rayon::current_num_threads() as u64),
-            started_at: crate::runs::now(),
+            ..crate::runs::new_run(
+                "backtest",
+                events.join(" "),
+                args.data.as_deref(),
+                None,
+                serde_json::json!({"runs": args.runs, "seed": args.seed}),
+            )?
         },
     );
     let mut results = Vec::new();

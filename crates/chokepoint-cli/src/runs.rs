@@ -84,6 +84,31 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// A new run's record: the program, the dataset (bundled, with `overlay` layered over it) and
+/// its hash, and the scenario text with its hash when there is one.
+pub fn new_run(
+    kind: &str,
+    label: String,
+    overlay: Option<&Path>,
+    scenario_text: Option<&str>,
+    options: serde_json::Value,
+) -> Result<NewRun> {
+    Ok(NewRun {
+        kind: kind.into(),
+        label,
+        program: format!("chokepoint {}", env!("CARGO_PKG_VERSION")),
+        dataset: format!("bundled ({})", chokepoint_core::stats::Edition::NEWEST),
+        dataset_hash: dataset_hash(overlay)?,
+        scenario_text: scenario_text.map(str::to_string),
+        scenario_hash: scenario_text.map(|t| sha256_hex(t.as_bytes())),
+        options,
+        seed: None,
+        runs: None,
+        threads: Some(rayon::current_num_threads() as u64),
+        started_at: now(),
+    })
+}
+
 /// A run being recorded: `begin` on start, then `done` or `failed`. Store errors are reported
 /// on stderr and never fail the run itself (the answer is still printed).
 pub struct Recording {

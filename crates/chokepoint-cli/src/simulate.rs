@@ -246,24 +246,22 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
     let recording = crate::runs::Recording::begin(
         &args.store,
         chokepoint_store::NewRun {
-            kind: "simulate".into(),
-            label,
-            program: format!("chokepoint {}", env!("CARGO_PKG_VERSION")),
-            dataset: format!("bundled ({})", chokepoint_core::stats::Edition::NEWEST),
-            dataset_hash: crate::runs::dataset_hash(args.data.as_deref())?,
-            scenario_text: Some(text.clone()),
-            scenario_hash: Some(crate::runs::sha256_hex(text.as_bytes())),
-            options: serde_json::json!({
-                "scenario": args.scenario,
-                "runs": runs,
-                "seed": seed,
-                "fixed_inputs": args.fixed_inputs,
-                "data": args.data.as_ref().map(|p| p.display().to_string()),
-            }),
             seed: Some(seed),
             runs: Some(u64::from(runs)),
             threads: Some(args.threads.unwrap_or_else(rayon::current_num_threads) as u64),
-            started_at: crate::runs::now(),
+            ..crate::runs::new_run(
+                "simulate",
+                label,
+                args.data.as_deref(),
+                Some(&text),
+                serde_json::json!({
+                    "scenario": args.scenario,
+                    "runs": runs,
+                    "seed": seed,
+                    "fixed_inputs": args.fixed_inputs,
+                    "data": args.data.as_ref().map(|p| p.display().to_string()),
+                }),
+            )?
         },
     );
     let mut pool = rayon::ThreadPoolBuilder::new();
