@@ -10,6 +10,7 @@ mod licence;
 mod output;
 mod policy;
 mod runs;
+mod serve;
 mod simulate;
 mod world;
 
@@ -73,6 +74,8 @@ enum Command {
     World(world::WorldCommand),
     /// The run store: list, show, compare, export and remove recorded runs.
     Runs(runs::RunsArgs),
+    /// Serve the HTTP API (JSON, OpenAPI at /openapi.json) on the bundled world.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -88,6 +91,7 @@ fn main() -> std::process::ExitCode {
         Command::World(cmd) => world::run_world(cmd),
         Command::Backtest(args) => backtest::run_backtest(args),
         Command::Runs(args) => runs::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(2)),

@@ -596,3 +596,41 @@ fn runs_are_recorded_and_can_be_listed_shown_compared_exported_and_removed() {
         "{list}"
     );
 }
+
+#[test]
+fn serve_answers_on_loopback_and_refuses_an_open_bind_without_a_token() {
+    use std::io::{Read, Write};
+    let o = chokepoint(&["serve", "--bind", "0.0.0.0:0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("needs --token"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(["--store", dir.path().join("runs.sqlite").to_str().unwrap()])
+        .env(
+            "CHOKEPOINT_DATA",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data"),
+        )
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut answer = String::new();
+    for _ in 0..100 {
+        if let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            c.write_all(b"GET /api/scenarios HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            c.read_to_string(&mut answer).unwrap();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("licensing-2025-04"), "{answer}");
+}
