@@ -8,6 +8,7 @@
 //! option), so each front end can map it to its own exit code or error body.
 
 pub mod chokepoints;
+pub mod concentration;
 pub mod licence;
 pub mod simulate;
 

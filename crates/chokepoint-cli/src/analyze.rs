@@ -8,8 +8,7 @@
 use crate::output::{Format, Table};
 use anyhow::{Context, Result, bail};
 use chokepoint_analysis::concentration::{
-    StageConcentration, Subject, dependence, import_reliance_table, modelled_concentrations,
-    published_concentrations,
+    StageConcentration, Subject, dependence, import_reliance_table,
 };
 use chokepoint_analysis::criticality::{
     CriticalityOverrides, JrcResult, UsgsResult, jrc, jrc_inputs_from_world,
@@ -18,7 +17,6 @@ use chokepoint_analysis::criticality::{
 use chokepoint_analysis::wgi::Wgi;
 use chokepoint_core::World;
 use chokepoint_core::facility::Stage;
-use chokepoint_core::stats::Edition;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -119,8 +117,8 @@ pub struct ChokepointsArgs {
     #[arg(long, value_enum, value_delimiter = ',')]
     pub kinds: Vec<NodeKind>,
     /// Which engine measures a knock-out: `sim` runs the simulator (baseline scenario plus an
-    /// outage, Monte Carlo with common random numbers); `flow` is the fast deterministic flow
-    /// model.
+    /// outage, Monte Carlo with common random numbers); `flow` is the long run of the same
+    /// network (daily loss once stocks are spent, times the outage; deterministic).
     #[arg(long, value_enum, default_value_t = RunnerKind::Sim)]
     pub runner: RunnerKind,
     /// Days simulated after the outage ends (sim runner), so slow recoveries count.
@@ -217,14 +215,10 @@ fn leading(c: &chokepoint_core::stats::Concentration) -> String {
 }
 
 fn concentration(a: ConcentrationArgs) -> Result<i32> {
-    let subs = subjects(a.common.element.as_deref())?;
     let world = load(a.common.data.as_deref())?;
-    let edition: Edition = a.edition.parse().map_err(anyhow::Error::msg)?;
-    let mut rows: Vec<StageConcentration> = Vec::new();
-    if a.common.element.is_none() || subs == [Subject::AllRareEarths] {
-        rows.extend(published_concentrations(&world, edition));
-    }
-    rows.extend(modelled_concentrations(&world, &subs));
+    let rows: Vec<StageConcentration> =
+        chokepoint_app::concentration::table(&world, &a.edition, a.common.element.as_deref())
+            .map_err(anyhow::Error::msg)?;
     if a.common.format == Format::Json {
         print_json(&rows)?;
         return Ok(0);

@@ -138,6 +138,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/runs/{id}/result", get(run_result))
         .route("/api/licence/check", post(licence_check))
         .route("/api/policy/at", get(policy_at))
+        .route("/api/concentration", get(concentration))
+        .route("/api/chokepoints", get(chokepoints))
         .route("/openapi.json", get(openapi))
         .layer(axum::middleware::from_fn_with_state(shared.clone(), auth))
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -828,6 +830,154 @@ async fn policy_at(
     })))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct ConcentrationQuery {
+    /// USGS edition of the published shares (default mcs2026).
+    edition: Option<String>,
+    /// One element (Nd, Dy, ...); default every rare-earth row.
+    element: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/concentration", params(ConcentrationQuery),
+    responses((status = 200, description = "Per subject and stage: shares, HHI, China's and the top 3's share, basis"), (status = 400, body = ErrorBody)))]
+async fn concentration(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<ConcentrationQuery>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let rows = chokepoint_app::concentration::table(
+        &shared.ctx.world,
+        q.edition.as_deref().unwrap_or("mcs2026"),
+        q.element.as_deref(),
+    )
+    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.to_string()))?;
+    Ok(axum::Json(
+        serde_json::to_value(rows).map_err(ApiError::internal)?,
+    ))
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::IntoParams)]
+struct ChokepointsQuery {
+    /// Sector id (`ev` is an alias of `nev`); default ev.
+    sector: Option<String>,
+    /// Region or ISO3 country; default JPN.
+    region: Option<String>,
+    /// Outage days; default 90.
+    duration: Option<u32>,
+    /// Replications per knock-out; default 200.
+    runs: Option<usize>,
+    /// `sim` (default) or `flow` (the long run of the same network).
+    runner: Option<String>,
+    /// Comma-separated: facility, country-stage, lane; default all three.
+    kinds: Option<String>,
+    /// How many to return; default 10.
+    top: Option<usize>,
+    seed: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/api/chokepoints", params(ChokepointsQuery),
+    responses((status = 200, description = "The ranking (as `chokepoint chokepoints --format json`), recorded in the store"), (status = 400, body = ErrorBody)))]
+async fn chokepoints(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<ChokepointsQuery>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    use chokepoint_app::chokepoints::{RankOptions, Runner, rank};
+    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", m);
+    let runner = match q.runner.as_deref().unwrap_or("sim") {
+        "sim" => Runner::Sim,
+        "flow" => Runner::LongRun,
+        other => {
+            return Err(bad(format!(
+                "runner: unknown `{other}`; expected sim or flow"
+            )));
+        }
+    };
+    let kinds: Vec<String> = q
+        .kinds
+        .as_deref()
+        .unwrap_or("facility,country-stage,lane")
+        .split(',')
+        .map(|k| k.trim().to_string())
+        .collect();
+    if let Some(k) = kinds
+        .iter()
+        .find(|k| !["facility", "country-stage", "lane"].contains(&k.as_str()))
+    {
+        return Err(bad(format!(
+            "kinds: unknown `{k}`; expected facility, country-stage, lane"
+        )));
+    }
+    let duration = q.duration.unwrap_or(90);
+    let runs = q.runs.unwrap_or(200);
+    if duration == 0 || runs == 0 || runs > 10_000 {
+        return Err(bad(
+            "duration must be at least 1 day and runs 1 to 10000".into()
+        ));
+    }
+    let opts = RankOptions {
+        sector: q.sector.clone().unwrap_or_else(|| "ev".into()),
+        region: q.region.clone().unwrap_or_else(|| "JPN".into()),
+        duration_days: duration,
+        runs,
+        seed: q.seed.unwrap_or(1),
+        top: q.top.unwrap_or(10),
+        facilities: kinds.iter().any(|k| k == "facility"),
+        country_stages: kinds.iter().any(|k| k == "country-stage"),
+        lanes: kinds.iter().any(|k| k == "lane"),
+        runner,
+        recovery_days: 90,
+        no_stockpiles: false,
+        restart_ramp: false,
+        inventory_days: None,
+        unit_value: None,
+        fixed_inputs: false,
+    };
+    let text = shared
+        .ctx
+        .scenarios
+        .get("baseline")
+        .cloned()
+        .ok_or_else(|| ApiError::internal("the bundled baseline scenario is missing"))?;
+    let baseline =
+        chokepoint_scenario::Scenario::parse(&text, "baseline").map_err(ApiError::internal)?;
+    let id = open_store(&shared)?
+        .begin(&NewRun {
+            kind: "chokepoints".into(),
+            label: format!("{} {} {}d", opts.sector, opts.region, duration),
+            program: shared.ctx.program.clone(),
+            dataset: shared.ctx.dataset.clone(),
+            dataset_hash: shared.ctx.dataset_hash.clone(),
+            scenario_hash: Some(sha_of(&text)),
+            scenario_text: Some(text),
+            options: serde_json::to_value(&q).map_err(ApiError::internal)?,
+            seed: Some(opts.seed),
+            runs: Some(runs as u64),
+            threads: Some(rayon::current_num_threads() as u64),
+            started_at: (shared.ctx.now)(),
+        })
+        .map_err(ApiError::internal)?;
+    let s2 = shared.clone();
+    let ranking =
+        tokio::task::spawn_blocking(move || rank(&s2.ctx.world, baseline, &opts, &mut |_| {}))
+            .await
+            .map_err(ApiError::internal)?;
+    let mut store = open_store(&shared)?;
+    match ranking {
+        Ok(r) => {
+            let v = serde_json::to_value(&r).map_err(ApiError::internal)?;
+            store
+                .finish(id, &(shared.ctx.now)(), &[("summary", v.clone())], &[])
+                .map_err(ApiError::internal)?;
+            Ok(axum::Json(serde_json::json!({"run": id, "ranking": v})))
+        }
+        Err(e) => {
+            store
+                .fail(id, &(shared.ctx.now)(), &e.to_string())
+                .map_err(ApiError::internal)?;
+            Err(bad(e.to_string()))
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -847,7 +997,9 @@ async fn policy_at(
         run_events,
         run_result,
         licence_check,
-        policy_at
+        policy_at,
+        concentration,
+        chokepoints
     ),
     components(schemas(
         ErrorBody,

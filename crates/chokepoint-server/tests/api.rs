@@ -111,11 +111,23 @@ async fn a_run_goes_from_202_to_done_and_its_result_matches_the_application_laye
     }
     assert_eq!(state, "done");
     // The event stream of a finished run ends with its final state.
-    let r = app.clone().oneshot(get(&format!("/api/runs/{id}/events"))).await.unwrap();
-    assert_eq!(r.headers().get("content-type").unwrap(), "text/event-stream");
-    let body = axum::body::to_bytes(r.into_body(), usize::MAX).await.unwrap();
+    let r = app
+        .clone()
+        .oneshot(get(&format!("/api/runs/{id}/events")))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers().get("content-type").unwrap(),
+        "text/event-stream"
+    );
+    let body = axum::body::to_bytes(r.into_body(), usize::MAX)
+        .await
+        .unwrap();
     let events = String::from_utf8_lossy(&body);
-    assert!(events.contains("event: done") && events.contains("\"total\":16"), "{events}");
+    assert!(
+        events.contains("event: done") && events.contains("\"total\":16"),
+        "{events}"
+    );
     let (s, result, _) = call(&app, get(&format!("/api/runs/{id}/result"))).await;
     assert_eq!(s, StatusCode::OK);
     // The same request through the application layer gives the same numbers.
@@ -280,6 +292,35 @@ async fn licence_policy_openapi_and_the_token() {
             .any(|m| m["measure"]["id"] == "mofcom-2025-18"),
         "{v}"
     );
+    let (s, v, _) = call(&app, get("/api/concentration?element=Dy")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["stage"] == "separation"),
+        "{v}"
+    );
+    let (s, v, _) = call(&app, get("/api/concentration?edition=mcs1999")).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+    let (s, v, _) = call(
+        &app,
+        get("/api/chokepoints?runner=flow&kinds=facility&top=3&duration=30"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["ranking"]["top"].as_array().unwrap().len(), 3);
+    let (_, run, _) = call(&app, get(&format!("/api/runs/{}", v["run"]))).await;
+    assert_eq!(run["run"]["kind"], "chokepoints");
+    assert_eq!(run["run"]["status"], "done");
+    let (s, v, _) = call(&app, get("/api/chokepoints?kinds=planet")).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
     let (s, v, _) = call(&app, get("/openapi.json")).await;
     assert_eq!(s, StatusCode::OK);
     for p in [
@@ -287,6 +328,8 @@ async fn licence_policy_openapi_and_the_token() {
         "/api/runs/{id}/events",
         "/api/licence/check",
         "/api/policy/at",
+        "/api/chokepoints",
+        "/api/concentration",
     ] {
         assert!(
             v["paths"][p].is_object(),
