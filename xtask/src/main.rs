@@ -11,13 +11,14 @@ use std::process::Command;
 
 /// Crates that must stay free of I/O: no filesystem walkers, no async runtimes, no HTTP, no
 /// databases, no CLI or terminal crates.
-const PURE_CRATES: [&str; 6] = [
+const PURE_CRATES: [&str; 7] = [
     "chokepoint-core",
     "chokepoint-app",
     "chokepoint-scenario",
     "chokepoint-sim",
     "chokepoint-rules",
     "chokepoint-analysis",
+    "chokepoint-optimise",
 ];
 
 /// (`csv` is not here: parsing CSV text handed in is pure; reading the file is the caller's.)
@@ -45,6 +46,8 @@ fn allowed_internal() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("chokepoint-core", &[][..]),
         ("chokepoint-rules", &["chokepoint-core"][..]),
         ("chokepoint-sim", &["chokepoint-core"][..]),
+        // The optimiser is generic: it is handed sampled paths as plain values.
+        ("chokepoint-optimise", &["chokepoint-core"][..]),
         (
             "chokepoint-scenario",
             &["chokepoint-core", "chokepoint-sim", "chokepoint-rules"][..],
@@ -66,6 +69,7 @@ fn allowed_internal() -> BTreeMap<&'static str, &'static [&'static str]> {
                 "chokepoint-rules",
                 "chokepoint-scenario",
                 "chokepoint-analysis",
+                "chokepoint-optimise",
             ][..],
         ),
         (

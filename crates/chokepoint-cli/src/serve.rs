@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on; anything but loopback needs --token.
+    /// Address to listen on (port 0: a free port, printed at start); anything but loopback
+    /// needs --token.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: std::net::SocketAddr,
     /// Bearer token every /api request must carry (`Authorization: Bearer TOKEN`).
@@ -63,13 +64,19 @@ pub fn run(a: ServeArgs) -> Result<i32> {
         .build()
         .context("starting the server runtime")?;
     rt.block_on(async move {
+        let listener = chokepoint_server::bind(a.bind, a.token.as_deref()).await?;
+        let at = listener.local_addr().unwrap_or(a.bind);
         let shared = chokepoint_server::Shared::new(ctx, a.token.clone(), a.queue, true);
         eprintln!(
-            "serving the chokepoint API on http://{} (store {}); /openapi.json describes it",
-            a.bind,
-            store.display()
+            "serving the chokepoint dashboard on http://{at}/ and its API on http://{at}/api (store {}); /openapi.json describes it{}",
+            store.display(),
+            if chokepoint_server::dashboard::CHARTS_BUNDLED {
+                ""
+            } else {
+                "; charts not bundled in this build (npm ci --prefix web, then rebuild)"
+            }
         );
-        chokepoint_server::serve(a.bind, shared).await
+        chokepoint_server::serve_on(listener, shared).await
     })?;
     Ok(0)
 }

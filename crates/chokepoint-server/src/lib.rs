@@ -31,6 +31,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use utoipa::OpenApi;
 
+pub mod dashboard;
+
 /// Largest request body accepted (a scenario or a BOM), bytes.
 pub const MAX_BODY: usize = 1 << 20;
 
@@ -141,23 +143,41 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/concentration", get(concentration))
         .route("/api/chokepoints", get(chokepoints))
         .route("/openapi.json", get(openapi))
+        .merge(dashboard::routes())
         .layer(axum::middleware::from_fn_with_state(shared.clone(), auth))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(shared)
 }
 
-/// Serves `router` on `addr` until the process ends.
-pub async fn serve(addr: SocketAddr, shared: Arc<Shared>) -> Result<(), ServeError> {
-    check_bind(addr, shared.token.as_deref())?;
-    let listener = tokio::net::TcpListener::bind(addr)
+/// Binds `addr` (checked by [`check_bind`]); port 0 picks a free port, which
+/// `local_addr()` then tells.
+pub async fn bind(
+    addr: SocketAddr,
+    token: Option<&str>,
+) -> Result<tokio::net::TcpListener, ServeError> {
+    check_bind(addr, token)?;
+    tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| ServeError::Bind {
             addr,
             message: e.to_string(),
-        })?;
+        })
+}
+
+/// Serves `router` (the API and the dashboard) on `listener` until the process ends.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+) -> Result<(), ServeError> {
     axum::serve(listener, router(shared))
         .await
         .map_err(|e| ServeError::Serve(e.to_string()))
+}
+
+/// Binds `addr` and serves on it until the process ends.
+pub async fn serve(addr: SocketAddr, shared: Arc<Shared>) -> Result<(), ServeError> {
+    let listener = bind(addr, shared.token.as_deref()).await?;
+    serve_on(listener, shared).await
 }
 
 // ---------------------------------------------------------------- errors
@@ -228,7 +248,10 @@ async fn auth(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    if let Some(token) = &shared.token {
+    // The dashboard's page and assets carry no data (the page asks the API, with the token):
+    // they are served without it.
+    let guarded = req.uri().path().starts_with("/api") || req.uri().path() == "/openapi.json";
+    if let Some(token) = shared.token.as_ref().filter(|_| guarded) {
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())

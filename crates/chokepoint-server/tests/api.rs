@@ -376,3 +376,66 @@ async fn the_server_answers_over_a_real_loopback_socket() {
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");
     assert!(out.contains("\"status\":\"ok\""), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_is_served_from_the_binary_and_its_data_stays_behind_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir.path().join("runs.sqlite"));
+    let app = router(Shared::new(ctx, Some("s3cret".into()), 2, false));
+    let body_of = |r: axum::response::Response| async move {
+        let h = r.headers().clone();
+        let b = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (h, String::from_utf8_lossy(&b).to_string())
+    };
+    // The page and its assets carry no data: no token needed.
+    let r = app.clone().oneshot(get("/")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (h, page) = body_of(r).await;
+    assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.contains("/assets/app.js") && page.contains("/assets/echarts.min.js"));
+    // The page loads nothing from another origin.
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "{page}"
+    );
+    for (asset, kind) in [
+        ("app.js", "text/javascript"),
+        ("app.css", "text/css"),
+        ("echarts.min.js", "text/javascript"),
+    ] {
+        let r = app
+            .clone()
+            .oneshot(get(&format!("/assets/{asset}")))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{asset}");
+        let (h, text) = body_of(r).await;
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with(kind),
+            "{asset}"
+        );
+        assert!(h.contains_key("content-security-policy"), "{asset}");
+        assert!(!text.is_empty(), "{asset}");
+    }
+    // The script asks only this server's API.
+    let (_, js) = body_of(app.clone().oneshot(get("/assets/app.js")).await.unwrap()).await;
+    assert!(js.contains("\"/api/dataset\"") && js.contains("/api/runs"));
+    let (s, _, _) = call(&app, get("/assets/../data/demand.csv")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = call(&app, get("/assets/nothing.js")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // The data still needs the token.
+    let (s, v, _) = call(&app, get("/api/dataset")).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    let with_token = Request::get("/api/dataset")
+        .header("authorization", "Bearer s3cret")
+        .body(Body::empty())
+        .unwrap();
+    let (s, _, _) = call(&app, with_token).await;
+    assert_eq!(s, StatusCode::OK);
+}
