@@ -182,6 +182,62 @@ function fail(e) {
 
 // ------------------------------------------------------------------ views
 
+// The world map's outlines and each country's reference point, bundled in the binary (the
+// server's build.rs); registered with ECharts once. Null when they were not bundled.
+let worldMap;
+async function loadWorldMap() {
+  if (worldMap !== undefined) return worldMap;
+  worldMap = null;
+  if (!chartsAvailable() || !window.topojson) return worldMap;
+  const [topo, points] = await Promise.all([
+    fetch("/assets/world-110m.json").then((r) => r.json()),
+    fetch("/assets/country-points.json").then((r) => r.json()),
+  ]);
+  if (!topo || !Object.keys(points).length) return worldMap;
+  const geo = window.topojson.feature(topo, topo.objects.countries);
+  // Antarctica (010) and Fiji (242) cross the antimeridian and would draw as bands across the
+  // map; no facility is there.
+  geo.features = geo.features.filter((f) => f.id !== "010" && f.id !== "242");
+  // ECharts names regions by `properties.name`; the ISO 3166 numeric code joins them to the data.
+  for (const f of geo.features) f.properties = { name: String(f.id), label: f.properties.name };
+  echarts.registerMap("world", geo);
+  worldMap = { points };
+  return worldMap;
+}
+
+const STATUS_SYMBOL = { operating: "circle", aggregate: "roundRect", "under-construction": "triangle", construction: "triangle", planned: "diamond", closed: "pin" };
+
+// Facilities at their country's reference point, spread on a small spiral so that a country's
+// plants do not hide each other (the data has countries, not coordinates).
+function facilityMapOption(facilities, points, stages) {
+  const perCountry = {};
+  const placed = [];
+  const unplaced = [];
+  for (const f of facilities) {
+    const p = points[f.country];
+    if (!p) { unplaced.push(f); continue; }
+    const k = (perCountry[f.country] = (perCountry[f.country] || 0) + 1) - 1;
+    const r = k === 0 ? 0 : 1.2 * Math.sqrt(k);
+    const a = k * 2.4;
+    placed.push({ f, value: [p.at[1] + r * Math.cos(a), p.at[0] + r * Math.sin(a)] });
+  }
+  const option = {
+    tooltip: { trigger: "item", formatter: (x) => x.data ? `${x.data.name}<br>${x.data.country} · ${x.data.stage} · ${x.data.status}` : "" },
+    legend: { top: 0, data: stages },
+    geo: { map: "world", roam: true, top: 30, bottom: 10, itemStyle: { areaColor: "#eef1f5", borderColor: "#b8c0cc" },
+      emphasis: { disabled: true }, tooltip: { show: false } },
+    series: stages.map((s) => ({
+      name: s, type: "scatter", coordinateSystem: "geo", symbolSize: 9,
+      data: placed.filter((x) => x.f.stage === s).map((x) => ({
+        name: x.f.name, value: x.value, country: x.f.country, stage: x.f.stage, status: x.f.status,
+        symbol: STATUS_SYMBOL[x.f.status] || "circle",
+        itemStyle: x.f.status === "operating" || x.f.status === "aggregate" ? {} : { opacity: 0.55 },
+      })),
+    })),
+  };
+  return { option, placed: placed.length, unplaced };
+}
+
 async function viewWorld() {
   const d = await api("/api/dataset");
   const stages = ["mining", "separation", "metal", "magnet", "component", "assembly"];
@@ -203,10 +259,20 @@ async function viewWorld() {
   };
   const statusCount = {};
   for (const f of d.facilities) statusCount[f.status] = (statusCount[f.status] || 0) + 1;
+  const map = await loadWorldMap();
+  let mapCard = null;
+  if (map) {
+    const m = facilityMapOption(d.facilities, map.points, present);
+    mapCard = el("div", { id: "facility-map", "data-placed": m.placed, "data-unplaced": m.unplaced.length },
+      chart("facility-map", m.option, { title: "Facilities by stage (symbol: status; placed at their country, not their site)", tall: true }),
+      m.unplaced.length ? el("p", { class: "muted" }, "Not on the map (aggregates of several countries): ",
+        [...new Set(m.unplaced.map((f) => f.country))].sort().join(", "), ".") : null);
+  }
   main().replaceChildren(
     el("h1", {}, "The bundled world"),
     el("p", { class: "muted" }, `${d.facilities.length} facilities and ${d.lanes.length} lanes; dataset ${d.dataset} (${d.dataset_hash.slice(0, 12)}…). Status: `,
       Object.entries(statusCount).map(([k, v]) => `${k} ${v}`).join(", "), "."),
+    mapCard || "",
     chart("facilities-by-country-and-stage", option, { title: "Facilities by country and stage" }),
     table("facilities", [
       { key: "id", label: "id" }, { key: "name", label: "name" }, { key: "country", label: "country" },

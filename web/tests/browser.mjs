@@ -101,6 +101,23 @@ try {
     await page.screenshot({ path: join(artifacts, "world.png"), fullPage: false });
   });
 
+  await check("world map: every facility of a real country is on the map, coloured by stage", async () => {
+    await page.goto(base + "/#/");
+    await ready(page, "world");
+    await page.waitForSelector("#facility-map", { timeout: 30000 });
+    assert.ok((await inkOf(page, "facility-map")) > 5000, "the map is blank");
+    const d = await api(base, "/api/dataset");
+    const placed = Number(await page.getAttribute("#facility-map", "data-placed"));
+    const unplaced = Number(await page.getAttribute("#facility-map", "data-unplaced"));
+    // Only the dataset's aggregates of several countries (ISO 3166 user-assigned ZZ codes) have
+    // no place on a map.
+    const aggregates = d.facilities.filter((f) => /^ZZ/.test(f.country)).length;
+    assert.equal(unplaced, aggregates, "facilities left off the map");
+    assert.equal(placed + unplaced, d.facilities.length);
+    await page.$eval('[data-chart="facility-map"]', (e) => e.scrollIntoView());
+    await page.screenshot({ path: join(artifacts, "world-map.png"), fullPage: false });
+  });
+
   await check("run page: a scenario runs from the UI to completion with progress", async () => {
     await page.goto(base + "/#/run");
     await ready(page, "run");

@@ -218,6 +218,10 @@ pub fn run(args: RunsArgs) -> Result<i32> {
     };
     match args.command {
         RunsCommand::List { json } => {
+            // Runs whose process died (killed, crashed) would otherwise show as running for ever.
+            for id in store.reap_orphans(&now())? {
+                eprintln!("run {id}: its process ended before it finished; marked failed");
+            }
             let rows = store.list()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);

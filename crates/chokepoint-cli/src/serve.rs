@@ -48,6 +48,19 @@ pub fn run(a: ServeArgs) -> Result<i32> {
         }
     }
     let store = crate::runs::store_path(a.store.as_deref());
+    // A run an earlier server (or CLI) left `running` when it was killed is marked failed now,
+    // before anyone reads the store; nothing else in it changes.
+    match chokepoint_store::Store::open(&store) {
+        Ok(s) => {
+            for id in s.reap_orphans(&crate::runs::now())? {
+                eprintln!("run {id}: its process ended before it finished; marked failed");
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    }
     let ctx = chokepoint_server::Context {
         world,
         timeline,

@@ -16,9 +16,16 @@ const INDEX: &str = include_str!("../../../web/src/index.html");
 const APP_JS: &str = include_str!("../../../web/src/app.js");
 const APP_CSS: &str = include_str!("../../../web/src/app.css");
 const ECHARTS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/echarts.min.js"));
+const WORLD_OUTLINES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/world-110m.json"));
+const TOPOJSON: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/topojson-client.min.js"));
+const COUNTRY_POINTS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/country-points.json"));
 
 /// Whether the chart library was bundled at build time (else the page shows tables only).
 pub const CHARTS_BUNDLED: bool = matches!(env!("CHOKEPOINT_ECHARTS_BUNDLED").as_bytes(), b"1");
+
+/// Whether the world map's outlines and country points were bundled (else the world page
+/// shows its charts and tables without the map).
+pub const MAP_BUNDLED: bool = matches!(env!("CHOKEPOINT_MAP_BUNDLED").as_bytes(), b"1");
 
 /// The dashboard's routes: `/` and `/assets/{name}`.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
@@ -36,6 +43,9 @@ async fn asset(Path(name): Path<String>) -> Response {
         "app.js" => with_type(APP_JS.as_bytes(), "text/javascript; charset=utf-8"),
         "app.css" => with_type(APP_CSS.as_bytes(), "text/css; charset=utf-8"),
         "echarts.min.js" => with_type(ECHARTS, "text/javascript; charset=utf-8"),
+        "topojson-client.min.js" => with_type(TOPOJSON, "text/javascript; charset=utf-8"),
+        "world-110m.json" => with_type(WORLD_OUTLINES, "application/json"),
+        "country-points.json" => with_type(COUNTRY_POINTS, "application/json"),
         _ => (StatusCode::NOT_FOUND, "no such asset").into_response(),
     }
 }

@@ -144,7 +144,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/chokepoints", get(chokepoints))
         .route("/openapi.json", get(openapi))
         .merge(dashboard::routes())
+        .fallback(unknown_path)
         .layer(axum::middleware::from_fn_with_state(shared.clone(), auth))
+        .layer(axum::middleware::from_fn(json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(shared)
 }
@@ -240,6 +242,53 @@ type ApiResult<T> = Result<T, ApiError>;
 
 fn open_store(shared: &Shared) -> ApiResult<Store> {
     Store::open(&shared.ctx.store).map_err(ApiError::internal)
+}
+
+async fn unknown_path(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!(
+        "no resource at `{}` (GET /openapi.json lists them)",
+        uri.path()
+    ))
+}
+
+/// axum's own refusals (a path parameter that is not a number, a body that is not JSON or
+/// lacks a field, a wrong method, a body over the limit) answer in plain text; under `/api`
+/// they are rewritten here into the API's JSON error with a stable code, so that a client
+/// handles every refusal one way.
+async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api");
+    let r = next.run(req).await;
+    let status = r.status();
+    let is_json = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !api || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return r;
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "invalid_request",
+    };
+    // Rejection bodies are short texts; anything longer is cut rather than buffered.
+    let text = match axum::body::to_bytes(r.into_body(), 16 * 1024).await {
+        Ok(b) => String::from_utf8_lossy(&b).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("refused")
+            .to_lowercase()
+    } else {
+        text
+    };
+    ApiError::new(status, code, message).into_response()
 }
 
 async fn auth(
@@ -397,6 +446,7 @@ async fn validate(
 
 /// A run to start: a bundled scenario by id, or a scenario's TOML.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RunRequest {
     pub scenario: Option<String>,
     pub toml: Option<String>,
@@ -712,6 +762,7 @@ async fn run_result(
 
 /// A licence check: the BOM's text (TOML or CSV) and the request's overrides.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LicenceRequest {
     pub bom: String,
     pub date: Option<String>,
@@ -817,6 +868,7 @@ async fn licence_check(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 struct AtQuery {
     date: String,
 }
@@ -854,6 +906,7 @@ async fn policy_at(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 struct ConcentrationQuery {
     /// USGS edition of the published shares (default mcs2026).
     edition: Option<String>,
@@ -879,6 +932,7 @@ async fn concentration(
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 struct ChokepointsQuery {
     /// Sector id (`ev` is an alias of `nev`); default ev.
     sector: Option<String>,

@@ -439,3 +439,170 @@ async fn the_dashboard_is_served_from_the_binary_and_its_data_stays_behind_the_t
     let (s, _, _) = call(&app, with_token).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+/// Malformed and hostile requests: each is a 4xx with the API's JSON error and a message that
+/// names the problem, never a 500, a panic or a plain-text body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_and_hostile_requests_get_a_json_4xx_naming_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = router(Shared::new(
+        context(&dir.path().join("runs.sqlite")),
+        None,
+        2,
+        false,
+    ));
+    let raw = |method: &str, uri: &str, ctype: Option<&str>, body: Vec<u8>| {
+        let mut b = Request::builder().method(method).uri(uri);
+        if let Some(c) = ctype {
+            b = b.header("content-type", c);
+        }
+        b.body(Body::from(body)).unwrap()
+    };
+    let cases: Vec<(&str, Request<Body>, StatusCode, &str, &str)> = vec![
+        (
+            "id not a number",
+            get("/api/runs/abc"),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "abc",
+        ),
+        (
+            "traversal in a run id",
+            get("/api/runs/..%2F..%2Fetc%2Fpasswd"),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "",
+        ),
+        (
+            "traversal in a scenario id",
+            get("/api/scenarios/..%2F..%2Fetc%2Fpasswd"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no bundled scenario",
+        ),
+        (
+            "unknown path",
+            get("/api/nothing-here"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "/api/nothing-here",
+        ),
+        (
+            "wrong method",
+            raw("PUT", "/api/runs", None, vec![]),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "",
+        ),
+        (
+            "JSON that does not parse",
+            raw(
+                "POST",
+                "/api/runs",
+                Some("application/json"),
+                b"{\"scenario\": ".to_vec(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "",
+        ),
+        (
+            "JSON of the wrong type",
+            post_json(
+                "/api/runs",
+                serde_json::json!({"scenario": "baseline", "runs": "many"}),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "runs",
+        ),
+        (
+            "no content type",
+            raw("POST", "/api/runs", None, b"{}".to_vec()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "",
+        ),
+        (
+            "TOML that does not parse",
+            raw(
+                "POST",
+                "/api/scenarios/validate",
+                Some("application/toml"),
+                b"id = [unclosed".to_vec(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_scenario",
+            "",
+        ),
+        (
+            "a run of TOML that does not parse",
+            post_json("/api/runs", serde_json::json!({"toml": "id = [unclosed"})),
+            StatusCode::BAD_REQUEST,
+            "invalid_scenario",
+            "",
+        ),
+        (
+            "a body over the limit",
+            raw(
+                "POST",
+                "/api/scenarios/validate",
+                Some("application/toml"),
+                vec![b'a'; chokepoint_server::MAX_BODY + 10],
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "",
+        ),
+        (
+            "a bad date",
+            get("/api/policy/at?date=2025-13-45"),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "",
+        ),
+        (
+            "an unknown field",
+            post_json(
+                "/api/runs",
+                serde_json::json!({"scenario": "baseline", "runz": 5}),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "runz",
+        ),
+        (
+            "an unknown licence field",
+            post_json(
+                "/api/licence/check",
+                serde_json::json!({"bom": "x", "destination": "DEU"}),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "destination",
+        ),
+        (
+            "an unknown query parameter",
+            get("/api/policy/at?date=2025-05-01&when=now"),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "when",
+        ),
+    ];
+    for (what, req, status, code, needle) in cases {
+        let (s, v, h) = call(&app, req).await;
+        assert_eq!(s, status, "{what}: {v}");
+        assert!(
+            h.get("content-type")
+                .and_then(|c| c.to_str().ok())
+                .is_some_and(|c| c.starts_with("application/json")),
+            "{what}: not JSON"
+        );
+        assert_eq!(v["error"]["code"].as_str(), Some(code), "{what}: {v}");
+        let message = v["error"]["message"].as_str().unwrap_or("");
+        assert!(
+            !message.is_empty() && message.contains(needle),
+            "{what}: {message}"
+        );
+    }
+}

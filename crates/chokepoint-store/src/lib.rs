@@ -18,7 +18,10 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// The schema, one step per version (version = index + 1).
-pub const MIGRATIONS: [&str; 1] = [include_str!("../migrations/0001_runs.sql")];
+pub const MIGRATIONS: [&str; 2] = [
+    include_str!("../migrations/0001_runs.sql"),
+    include_str!("../migrations/0002_run_owner.sql"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -170,8 +173,8 @@ impl Store {
         self.conn
             .execute(
                 "INSERT INTO runs (kind, label, status, program, dataset, dataset_hash, scenario_text,
-                 scenario_hash, options, seed, runs, threads, started_at)
-                 VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 scenario_hash, options, seed, runs, threads, started_at, owner)
+                 VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     run.kind,
                     run.label,
@@ -185,6 +188,7 @@ impl Store {
                     as_i64(run.runs),
                     as_i64(run.threads),
                     run.started_at,
+                    owner::this_process(),
                 ],
             )
             .map_err(|e| self.sql(e))?;
@@ -259,6 +263,43 @@ impl Store {
             )
             .map_err(|e| self.sql(e))?;
         Ok(())
+    }
+
+    /// Marks failed every `running` run whose recording process has ended (killed, crashed,
+    /// or the machine restarted), so that a run is never shown as running for ever; returns
+    /// their ids. Runs of live processes, and runs whose owner cannot be checked, are left.
+    /// The server calls this when it starts and `runs list` before it lists.
+    pub fn reap_orphans(&self, finished_at: &str) -> Result<Vec<i64>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, owner FROM runs WHERE status = 'running' AND owner IS NOT NULL")
+            .map_err(|e| self.sql(e))?;
+        let running = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql(e))?;
+        let mut reaped = Vec::new();
+        for (id, who) in running {
+            if owner::has_ended(&who) {
+                let pid = who.split(':').nth(1).unwrap_or("?");
+                self.conn
+                    .execute(
+                        "UPDATE runs SET status = 'failed', message = ?2, finished_at = ?3
+                         WHERE id = ?1 AND status = 'running'",
+                        params![
+                            id,
+                            format!(
+                                "interrupted: the process that ran it (pid {pid}) ended before it finished"
+                            ),
+                            finished_at
+                        ],
+                    )
+                    .map_err(|e| self.sql(e))?;
+                reaped.push(id);
+            }
+        }
+        Ok(reaped)
     }
 
     /// Every run, newest first.
@@ -391,4 +432,59 @@ fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         started_at: r.get(13)?,
         finished_at: r.get(14)?,
     })
+}
+
+/// Who records a run: the process, named so that its end can be told later. On Linux a pid
+/// alone is not enough (pids are reused, and a restarted machine starts counting again), so
+/// the owner also carries the process's start time and the boot id.
+mod owner {
+    #[cfg(target_os = "linux")]
+    fn boot_id() -> Option<String> {
+        std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+            .ok()
+            .map(|s| s.trim().to_string())
+    }
+
+    /// Field 22 of `/proc/PID/stat`: the start time in clock ticks since boot. The command name
+    /// (field 2) may hold spaces and parentheses, so fields are counted after its last `)`.
+    #[cfg(target_os = "linux")]
+    fn start_time(pid: &str) -> Option<String> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let rest = &stat[stat.rfind(')')? + 1..];
+        rest.split_whitespace().nth(19).map(str::to_string)
+    }
+
+    #[cfg(target_os = "linux")]
+    pub fn this_process() -> Option<String> {
+        let pid = std::process::id().to_string();
+        Some(format!("linux:{pid}:{}:{}", start_time(&pid)?, boot_id()?))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn this_process() -> Option<String> {
+        None
+    }
+
+    /// True when the owner named is certainly gone: another boot, or no process with that pid
+    /// and start time. Anything unreadable counts as alive (a run is never failed on a guess).
+    #[cfg(target_os = "linux")]
+    pub fn has_ended(owner: &str) -> bool {
+        let parts: Vec<&str> = owner.split(':').collect();
+        let [kind, pid, started, boot] = parts[..] else {
+            return false;
+        };
+        if kind != "linux" || pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        match boot_id() {
+            Some(b) if b != boot => true,
+            Some(_) => start_time(pid).as_deref() != Some(started),
+            None => false,
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn has_ended(_owner: &str) -> bool {
+        false
+    }
 }

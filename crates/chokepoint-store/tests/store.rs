@@ -107,3 +107,116 @@ fn a_reader_sees_the_store_while_a_writer_holds_it_open() {
     let r = Store::open(&path).unwrap();
     assert_eq!(r.get(id).unwrap().label, "a");
 }
+
+/// The start time (field 22 of /proc/PID/stat) of a live process, as the store records it.
+#[cfg(target_os = "linux")]
+fn proc_start_time(pid: u32) -> String {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let rest = &stat[stat.rfind(')').unwrap() + 1..];
+    rest.split_whitespace().nth(19).unwrap().to_string()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_left_running_by_a_process_that_ended_is_marked_failed_and_nothing_else_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs.sqlite");
+    let mut s = Store::open(&path).unwrap();
+    let done = s.begin(&new_run("done-before")).unwrap();
+    s.finish(
+        done,
+        "2026-12-07T03:01:00Z",
+        &[("summary", serde_json::json!({"x": 1}))],
+        &[],
+    )
+    .unwrap();
+    let mine = s.begin(&new_run("this-process")).unwrap();
+    let orphan = s.begin(&new_run("killed")).unwrap();
+    let other_boot = s.begin(&new_run("before-a-restart")).unwrap();
+    let unknown = s.begin(&new_run("no-owner")).unwrap();
+
+    // A child stands for the process that was recording `orphan`.
+    let mut child = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap();
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap();
+    let owner = format!(
+        "linux:{}:{}:{}",
+        child.id(),
+        proc_start_time(child.id()),
+        boot.trim()
+    );
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute(
+            "UPDATE runs SET owner = ?1 WHERE id = ?2",
+            rusqlite::params![owner, orphan],
+        )
+        .unwrap();
+        c.execute(
+            "UPDATE runs SET owner = 'linux:1:1:not-this-boot' WHERE id = ?1",
+            [other_boot],
+        )
+        .unwrap();
+        c.execute("UPDATE runs SET owner = NULL WHERE id = ?1", [unknown])
+            .unwrap();
+    }
+    // While the child lives, its run is in progress.
+    assert_eq!(
+        s.reap_orphans("2026-12-07T04:00:00Z").unwrap(),
+        vec![other_boot]
+    );
+    assert_eq!(s.get(orphan).unwrap().status, "running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        s.reap_orphans("2026-12-07T04:00:01Z").unwrap(),
+        vec![orphan]
+    );
+
+    let row = s.get(orphan).unwrap();
+    assert_eq!(row.status, "failed");
+    assert!(
+        row.message.as_deref().unwrap().contains("interrupted"),
+        "{row:?}"
+    );
+    assert_eq!(row.finished_at.as_deref(), Some("2026-12-07T04:00:01Z"));
+    assert_eq!(s.get(other_boot).unwrap().status, "failed");
+    // This process is alive; a run with no owner cannot be checked: both left as they are.
+    assert_eq!(s.get(mine).unwrap().status, "running");
+    assert_eq!(s.get(unknown).unwrap().status, "running");
+    // The finished run and its results are untouched.
+    assert_eq!(s.get(done).unwrap().status, "done");
+    assert_eq!(
+        s.result(done, "summary").unwrap(),
+        Some(serde_json::json!({"x": 1}))
+    );
+    // Reaping again changes nothing.
+    assert!(s.reap_orphans("2026-12-07T04:00:02Z").unwrap().is_empty());
+}
+
+#[test]
+fn a_version_1_store_is_migrated_with_its_runs_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs.sqlite");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(MIGRATIONS[0]).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        c.execute(
+            "INSERT INTO runs (kind, label, status, program, dataset, dataset_hash, options, started_at)
+             VALUES ('simulate', 'old', 'running', 'chokepoint 0.1.0', 'mcs2026', 'abc', '{}', '2026-12-01T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), 2);
+    let rows = s.list().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].label, "old");
+    // Its owner is unknown, so it is never reaped on a guess.
+    assert!(s.reap_orphans("2026-12-07T00:00:00Z").unwrap().is_empty());
+    assert_eq!(s.get(rows[0].id).unwrap().status, "running");
+}
