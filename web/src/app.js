@@ -314,6 +314,12 @@ async function viewRun() {
     try {
       const acc = await postJson("/api/runs", req);
       bar.hidden = false;
+      stop.hidden = false;
+      stop.disabled = false;
+      stop.onclick = async () => {
+        stop.disabled = true;
+        try { await api(`/api/runs/${acc.id}`, { method: "DELETE" }); } catch (e) { msg.append(el("p", { class: "error" }, e.message)); }
+      };
       msg.replaceChildren(el("p", { "data-run-id": acc.id }, `Run ${acc.id} queued…`));
       let final = "done";
       await events(acc.events_url, (name, p) => {
@@ -327,9 +333,10 @@ async function viewRun() {
       else msg.append(el("p", { class: "error" }, `Run ${acc.id} ${final}; its record: #/runs`));
     } catch (e) {
       msg.replaceChildren(el("p", { class: "error" }, e.message));
-    } finally { go.disabled = false; }
+    } finally { go.disabled = false; stop.hidden = true; }
   };
   const go = el("button", { class: "primary", id: "start", onclick: run }, "Run");
+  const stop = el("button", { id: "cancel", hidden: true }, "Cancel");
   sel.addEventListener("change", load);
   main().replaceChildren(
     el("h1", {}, "Run a scenario"),
@@ -339,7 +346,7 @@ async function viewRun() {
         el("label", {}, fixed, " fixed inputs (central values, no draws)")),
       el("p", { class: "muted" }, "Edit the scenario's parameters below; an edited text runs as a new scenario (validated first)."),
       text,
-      el("p", {}, el("button", { onclick: validate }, "Validate"), " ", go),
+      el("p", {}, el("button", { onclick: validate }, "Validate"), " ", go, " ", stop),
       bar, msg));
   await load();
 }

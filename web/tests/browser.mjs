@@ -165,6 +165,24 @@ try {
     await page.screenshot({ path: join(artifacts, "flows.png") });
   });
 
+  await check("run page: a running run is cancelled from the UI", async () => {
+    await page.goto(base + "/#/run");
+    await ready(page, "run");
+    await page.selectOption("#scenario", "licensing-2025-04");
+    await page.waitForFunction(() => document.querySelector("#toml").value.includes("licensing"));
+    await page.fill("#runs", "100000");
+    await page.click("#start");
+    await page.waitForFunction(() => /progress — [1-9]/.test(document.querySelector("#message").textContent), null, { timeout: 60000 });
+    const id = Number(await page.getAttribute("[data-run-id]", "data-run-id"));
+    await page.click("#cancel");
+    await page.waitForFunction(() => /cancelled/.test(document.querySelector("#message").textContent), null, { timeout: 60000 });
+    const s = await api(base, `/api/runs/${id}`);
+    assert.equal(s.state, "cancelled");
+    assert.equal(s.run.status, "failed");
+    assert.ok(s.progress.done < 100000, "it stopped early");
+    await page.screenshot({ path: join(artifacts, "run-cancelled.png") });
+  });
+
   await check("runs and compare pages: two runs side by side", async () => {
     const acc = await api(base, "/api/runs", { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ scenario: "heavy-ban-12m", runs: 16, seed: 3 }) });

@@ -22,4 +22,7 @@ pub enum AppError {
     /// The request was valid but the run failed (a kernel configuration error).
     #[error("{0}")]
     Run(String),
+    /// The caller cancelled the run before it finished; nothing of it is reported.
+    #[error("cancelled while running")]
+    Cancelled,
 }

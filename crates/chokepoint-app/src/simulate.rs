@@ -8,8 +8,9 @@ use chokepoint_rules::Timeline;
 use chokepoint_scenario::report::{DayRow, NodeMonth};
 use chokepoint_scenario::{
     Compiled, Report, Scenario, compile, daily_series, largest_falls, median_replication,
-    node_months, report, run_detailed,
+    node_months, report, run_detailed_until,
 };
+use std::sync::atomic::AtomicBool;
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -70,6 +71,29 @@ pub fn run(
     opts: &SimulateOptions,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Simulation, AppError> {
+    run_until(
+        world,
+        timeline,
+        text,
+        file,
+        opts,
+        progress,
+        &AtomicBool::new(false),
+    )
+}
+
+/// [`run`], stopping with [`AppError::Cancelled`] soon after `cancel` is set (the replications
+/// already running finish first; the rest are skipped). Uncancelled, it gives what [`run`]
+/// gives, bit for bit.
+pub fn run_until(
+    world: &World,
+    timeline: &Timeline,
+    text: &str,
+    file: &str,
+    opts: &SimulateOptions,
+    progress: &(dyn Fn() + Sync),
+    cancel: &AtomicBool,
+) -> Result<Simulation, AppError> {
     if opts.runs == Some(0) {
         return Err(AppError::Invalid(
             "--runs: expected at least 1 replication".into(),
@@ -88,16 +112,25 @@ pub fn run(
             runs - 1
         )));
     }
-    let run_err = |e: chokepoint_sim::ConfigError| AppError::Run(format!("{file}: {e}"));
+    let run_err = |e: chokepoint_sim::ConfigError| match e {
+        chokepoint_sim::ConfigError::Cancelled => AppError::Cancelled,
+        e => AppError::Run(format!("{file}: {e}")),
+    };
     let (mc, exports) =
-        run_detailed(world, &scenario, &compiled, runs, seed, progress).map_err(run_err)?;
+        run_detailed_until(world, &scenario, &compiled, runs, seed, progress, cancel)
+            .map_err(run_err)?;
     // The same scenario without its policies, on the same seeds: the baseline every flow is
     // compared with.
     let twin_scenario = scenario.policy_free();
     let twin = compile(world, &twin_scenario, file)
         .map_err(|e| AppError::Run(format!("{file} (policy-free baseline): {e}")))?;
-    let (_, twin_flows) = run_detailed(world, &twin_scenario, &twin, runs, seed, &|| {})
-        .map_err(|e| AppError::Run(format!("{file} (policy-free baseline): {e}")))?;
+    let (_, twin_flows) =
+        run_detailed_until(world, &twin_scenario, &twin, runs, seed, &|| {}, cancel).map_err(
+            |e| match e {
+                chokepoint_sim::ConfigError::Cancelled => AppError::Cancelled,
+                e => AppError::Run(format!("{file} (policy-free baseline): {e}")),
+            },
+        )?;
     let mut rep = report(world, &scenario, &compiled, &mc, seed);
     rep.china_exports = exports.rows();
     rep.flows = exports.against(&twin_flows);

@@ -18,6 +18,6 @@ pub mod spec;
 pub use compile::{Compiled, compile};
 pub use report::{
     OriginRow, Report, daily_series, largest_falls, median_replication, node_months, report, run,
-    run_detailed,
+    run_detailed, run_detailed_until,
 };
 pub use spec::{Scenario, ScenarioError};

@@ -13,6 +13,7 @@ use chokepoint_sim::{McResult, ReplicationSummary, Stat, State, reduce, run_repl
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Mean, standard error and quantiles across replications.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -761,6 +762,30 @@ pub fn run_detailed(
     seed: u64,
     progress: &(dyn Fn() + Sync),
 ) -> Result<(McResult, ExportSeries), chokepoint_sim::ConfigError> {
+    run_detailed_until(
+        world,
+        scenario,
+        compiled,
+        runs,
+        seed,
+        progress,
+        &AtomicBool::new(false),
+    )
+}
+
+/// [`run_detailed`], stopping early with [`chokepoint_sim::ConfigError::Cancelled`] once
+/// `cancel` is set (checked before each replication or batch; those already running finish).
+/// A run that is not cancelled gives exactly what [`run_detailed`] gives.
+pub fn run_detailed_until(
+    world: &World,
+    scenario: &Scenario,
+    compiled: &Compiled,
+    runs: u32,
+    seed: u64,
+    progress: &(dyn Fn() + Sync),
+    cancel: &AtomicBool,
+) -> Result<(McResult, ExportSeries), chokepoint_sim::ConfigError> {
+    let cancelled = || cancel.load(Ordering::Relaxed);
     let net = &compiled.network;
     let mut keys: Vec<(
         chokepoint_core::CountryCode,
@@ -804,12 +829,19 @@ pub fn run_detailed(
         let results: Vec<Detailed> =
             if net.batchable() && computed >= net.batch_lanes() as u64 && h > 0 {
                 // k = 0 here (origin tracing is not batchable), so the origin vectors are empty
-                if net.batch_lanes() == LANES {
+                // A cancelled run skips its remaining batches; the caller sees the flag below.
+                let out = if net.batch_lanes() == LANES {
                     in_batches::<LANES, _>(
                         first,
                         computed,
                         progress,
-                        |bs, r| exports.batch(net, bs, h, seed, r),
+                        |bs, r| {
+                            if cancelled() {
+                                Vec::new()
+                            } else {
+                                exports.batch(net, bs, h, seed, r)
+                            }
+                        },
                         net,
                     )
                 } else {
@@ -817,16 +849,29 @@ pub fn run_detailed(
                         first,
                         computed,
                         progress,
-                        |bs, r| exports.batch(net, bs, h, seed, r),
+                        |bs, r| {
+                            if cancelled() {
+                                Vec::new()
+                            } else {
+                                exports.batch(net, bs, h, seed, r)
+                            }
+                        },
                         net,
                     )
+                };
+                if cancelled() {
+                    return Err(chokepoint_sim::ConfigError::Cancelled);
                 }
+                out
             } else {
                 (first..first + computed)
                     .into_par_iter()
                     .map_init(
                         || State::new(net),
                         |st, r| {
+                            if cancelled() {
+                                return Err(chokepoint_sim::ConfigError::Cancelled);
+                            }
                             let mut rng = chokepoint_sim::replication_rng(seed, r);
                             let mut exports = vec![0.0; cells];
                             // An untraced group reports no mix.

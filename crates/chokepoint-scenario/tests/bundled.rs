@@ -848,3 +848,41 @@ fn a_long_knock_out_converges_to_the_long_run_flow() {
         );
     }
 }
+
+/// A cancelled run stops with `Cancelled` on both kernels (the traced replications run on the
+/// scalar kernel, the rest batched); an uncancelled one equals `run_detailed`.
+#[test]
+fn a_cancelled_run_stops_with_cancelled_and_an_uncancelled_one_is_unchanged() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let w = world();
+    let mut s = scenario("licensing-2025-04.toml");
+    s.horizon_days = 60;
+    let c = compile(&w, &s, "t").unwrap();
+    let stop = AtomicBool::new(true);
+    let done = AtomicU64::new(0);
+    let r = chokepoint_scenario::run_detailed_until(
+        &w,
+        &s,
+        &c,
+        200,
+        5,
+        &|| {
+            done.fetch_add(1, Ordering::Relaxed);
+        },
+        &stop,
+    );
+    assert!(
+        matches!(r, Err(chokepoint_sim::ConfigError::Cancelled)),
+        "{:?}",
+        r.as_ref().err()
+    );
+    assert!(done.load(Ordering::Relaxed) < 200);
+    let go = AtomicBool::new(false);
+    let (a, fa) = chokepoint_scenario::run_detailed_until(&w, &s, &c, 40, 5, &|| {}, &go).unwrap();
+    let (b, fb) = chokepoint_scenario::run_detailed(&w, &s, &c, 40, 5, &|| {}).unwrap();
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    assert_eq!(
+        format!("{:?}", fa.per_replication),
+        format!("{:?}", fb.per_replication)
+    );
+}

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use utoipa::OpenApi;
@@ -67,6 +67,8 @@ pub enum JobState {
 #[derive(Debug)]
 struct Job {
     state: Mutex<JobState>,
+    /// Set by `DELETE` while the job runs; the simulation stops at its next replication.
+    cancel: AtomicBool,
     done: AtomicU64,
     total: u64,
     request: RunRequest,
@@ -525,6 +527,7 @@ async fn start_run(
     req.toml = Some(text);
     let job = Arc::new(Job {
         state: Mutex::new(JobState::Queued),
+        cancel: AtomicBool::new(false),
         done: AtomicU64::new(0),
         total: u64::from(runs),
         request: req,
@@ -573,7 +576,7 @@ async fn worker(shared: Arc<Shared>, mut rx: mpsc::Receiver<i64>) {
         let j2 = job.clone();
         let outcome = tokio::task::spawn_blocking(move || run_job(&s2, id, &j2)).await;
         let state = match outcome {
-            Ok(Ok(())) => JobState::Done,
+            Ok(Ok(end)) => end,
             _ => JobState::Failed,
         };
         if let Ok(mut st) = job.state.lock() {
@@ -582,7 +585,9 @@ async fn worker(shared: Arc<Shared>, mut rx: mpsc::Receiver<i64>) {
     }
 }
 
-fn run_job(shared: &Shared, id: i64, job: &Job) -> Result<(), String> {
+/// Runs a job and records its end; `Ok` with the state it ended in (done, or cancelled while
+/// running), `Err` when it failed.
+fn run_job(shared: &Shared, id: i64, job: &Job) -> Result<JobState, String> {
     let ctx = &shared.ctx;
     let req = &job.request;
     let text = req.toml.clone().unwrap_or_default();
@@ -593,17 +598,31 @@ fn run_job(shared: &Shared, id: i64, job: &Job) -> Result<(), String> {
         replay: false,
         replay_replication: None,
     };
-    let result =
-        chokepoint_app::simulate::run(&ctx.world, &ctx.timeline, &text, "request", &opts, &|| {
+    let result = chokepoint_app::simulate::run_until(
+        &ctx.world,
+        &ctx.timeline,
+        &text,
+        "request",
+        &opts,
+        &|| {
             job.done.fetch_add(1, Ordering::Relaxed);
-        });
+        },
+        &job.cancel,
+    );
     let mut store = Store::open(&ctx.store).map_err(|e| e.to_string())?;
     match result {
         Ok(sim) => {
             let summary = serde_json::to_value(&sim.report).map_err(|e| e.to_string())?;
             store
                 .finish(id, &(ctx.now)(), &[("summary", summary)], &[])
-                .map_err(|e| e.to_string())
+                .map_err(|e| e.to_string())?;
+            Ok(JobState::Done)
+        }
+        Err(chokepoint_app::AppError::Cancelled) => {
+            store
+                .fail(id, &(ctx.now)(), "cancelled while running")
+                .map_err(|e| e.to_string())?;
+            Ok(JobState::Cancelled)
         }
         Err(e) => {
             let m = e.to_string();
@@ -676,7 +695,7 @@ async fn run_status(
 }
 
 #[utoipa::path(delete, path = "/api/runs/{id}", params(("id" = i64, Path)),
-    responses((status = 200, description = "Cancelled (it was queued)"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, description = "Cancelled (it was queued), or cancelling (it was running: it stops at its next replication and ends `cancelled`)"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Already finished")))]
 async fn cancel_run(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<i64>,
@@ -700,10 +719,19 @@ async fn cancel_run(
                 serde_json::json!({"id": id, "state": JobState::Cancelled}),
             ))
         }
+        JobState::Running => {
+            // The simulation sees the flag at its next replication and the worker records
+            // the run as cancelled; until then the job reads `running`.
+            job.cancel.store(true, Ordering::Relaxed);
+            Ok(axum::Json(
+                serde_json::json!({"id": id, "state": JobState::Running, "cancelling": true}),
+            ))
+        }
         s => Err(ApiError::new(
             StatusCode::CONFLICT,
             "conflict",
-            format!("run {id} is {s:?}; only a queued run can be cancelled").to_lowercase(),
+            format!("run {id} is {s:?} already; only a queued or running run can be cancelled")
+                .to_lowercase(),
         )),
     }
 }

@@ -606,3 +606,67 @@ async fn malformed_and_hostile_requests_get_a_json_4xx_naming_the_problem() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_run_can_be_cancelled_and_stops_early() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = router(Shared::new(
+        context(&dir.path().join("runs.sqlite")),
+        None,
+        2,
+        true,
+    ));
+    // Far more replications than the test waits for: only cancelling ends it in time.
+    let (s, v, _) = call(
+        &app,
+        post_json(
+            "/api/runs",
+            serde_json::json!({"scenario": "licensing-2025-04", "runs": 100000, "seed": 1}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let status = |app: axum::Router| async move {
+        let (_, v, _) = call(&app, get(&format!("/api/runs/{id}"))).await;
+        v
+    };
+    let t0 = std::time::Instant::now();
+    loop {
+        let v = status(app.clone()).await;
+        if v["state"] == "running" && v["progress"]["done"].as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        assert!(t0.elapsed().as_secs() < 120, "never started: {v}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let del = || {
+        Request::delete(format!("/api/runs/{id}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (s, v, _) = call(&app, del()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["cancelling"], true);
+    let v = loop {
+        let v = status(app.clone()).await;
+        if v["state"] != "running" {
+            break v;
+        }
+        assert!(t0.elapsed().as_secs() < 120, "did not stop: {v}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(v["state"], "cancelled", "{v}");
+    assert_eq!(v["run"]["status"], "failed");
+    assert_eq!(v["run"]["message"], "cancelled while running");
+    // It stopped early: far fewer replications than asked were run.
+    assert!(v["progress"]["done"].as_u64().unwrap() < 100000, "{v}");
+    // Nothing of it is reported, and it cannot be cancelled twice.
+    let (s, _, _) = call(&app, get(&format!("/api/runs/{id}/result"))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v, _) = call(&app, del()).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+}

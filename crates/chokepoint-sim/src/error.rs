@@ -75,6 +75,10 @@ pub enum ConfigError {
         /// What is wrong.
         reason: String,
     },
+    /// The caller asked the run to stop (a cancelled job); its replications are incomplete and
+    /// nothing of it is reported.
+    #[error("the run was cancelled before it finished")]
+    Cancelled,
 }
 
 /// Shorthand for results with [`ConfigError`].
