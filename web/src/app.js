@@ -286,7 +286,8 @@ async function viewWorld() {
 
 async function viewRun() {
   const list = await api("/api/scenarios");
-  const sel = el("select", { id: "scenario" }, list.map((s) => el("option", { value: s.id }, `${s.id} — ${s.title}`)));
+  const label = (s) => `${s.id} — ${s.title}` + (s.origin === "saved" ? " (saved)" : "");
+  const sel = el("select", { id: "scenario" }, list.map((s) => el("option", { value: s.id }, label(s))));
   const text = el("textarea", { id: "toml", spellcheck: "false" });
   const runs = el("input", { id: "runs", type: "number", min: 1, max: 100000, value: 200 });
   const seed = el("input", { id: "seed", type: "number", min: 0, placeholder: "scenario's" });
@@ -335,6 +336,16 @@ async function viewRun() {
       msg.replaceChildren(el("p", { class: "error" }, e.message));
     } finally { go.disabled = false; stop.hidden = true; }
   };
+  // Saved under the id in its text; saved scenarios are immutable, so a new version needs a new id.
+  const save = async () => {
+    try {
+      const r = await api("/api/scenarios", { method: "POST", headers: { "Content-Type": "application/toml" }, body: text.value });
+      sel.append(el("option", { value: r.id }, label({ id: r.id, title: r.title, origin: "saved" })));
+      sel.value = r.id;
+      original = text.value;
+      msg.replaceChildren(el("p", { "data-saved": r.id }, `Saved as ${r.id}; it is listed with the bundled scenarios from now on.`));
+    } catch (e) { msg.replaceChildren(el("p", { class: "error" }, e.message)); }
+  };
   const go = el("button", { class: "primary", id: "start", onclick: run }, "Run");
   const stop = el("button", { id: "cancel", hidden: true }, "Cancel");
   sel.addEventListener("change", load);
@@ -346,7 +357,7 @@ async function viewRun() {
         el("label", {}, fixed, " fixed inputs (central values, no draws)")),
       el("p", { class: "muted" }, "Edit the scenario's parameters below; an edited text runs as a new scenario (validated first)."),
       text,
-      el("p", {}, el("button", { onclick: validate }, "Validate"), " ", go, " ", stop),
+      el("p", {}, el("button", { onclick: validate }, "Validate"), " ", el("button", { id: "save", onclick: save }, "Save as a scenario"), " ", go, " ", stop),
       bar, msg));
   await load();
 }

@@ -165,6 +165,20 @@ try {
     await page.screenshot({ path: join(artifacts, "flows.png") });
   });
 
+  await check("run page: an edited scenario is saved and listed", async () => {
+    await page.goto(base + "/#/run");
+    await ready(page, "run");
+    await page.selectOption("#scenario", "baseline");
+    await page.waitForFunction(() => document.querySelector("#toml").value.includes('id = "baseline"'));
+    const edited = (await page.inputValue("#toml")).replace('id = "baseline"', 'id = "saved-from-the-page"');
+    await page.fill("#toml", edited);
+    await page.click("#save");
+    await page.waitForSelector('[data-saved="saved-from-the-page"]', { timeout: 30000 });
+    const list = await api(base, "/api/scenarios");
+    assert.ok(list.some((s) => s.id === "saved-from-the-page" && s.origin === "saved"), "not listed");
+    assert.equal((await api(base, "/api/scenarios/saved-from-the-page")).toml, edited);
+  });
+
   await check("run page: a running run is cancelled from the UI", async () => {
     await page.goto(base + "/#/run");
     await ready(page, "run");

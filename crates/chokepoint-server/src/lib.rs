@@ -133,9 +133,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/health", get(health))
         .route("/api/dataset", get(dataset))
-        .route("/api/scenarios", get(scenarios))
+        .route("/api/scenarios", get(scenarios).post(save_scenario))
         .route("/api/scenarios/validate", post(validate))
-        .route("/api/scenarios/{id}", get(scenario))
+        .route("/api/scenarios/{id}", get(scenario).delete(remove_scenario))
         .route("/api/runs", get(list_runs).post(start_run))
         .route("/api/runs/{id}", get(run_status).delete(cancel_run))
         .route("/api/runs/{id}/events", get(run_events))
@@ -393,25 +393,152 @@ struct ScenarioListItem {
     title: String,
     start: String,
     horizon_days: i64,
+    /// `bundled` (shipped with the dataset) or `saved` (posted to `/api/scenarios`).
+    origin: &'static str,
 }
 
 #[utoipa::path(get, path = "/api/scenarios", responses((status = 200, body = [ScenarioListItem])))]
-async fn scenarios(State(shared): State<Arc<Shared>>) -> axum::Json<Vec<ScenarioListItem>> {
-    let items = shared
+async fn scenarios(
+    State(shared): State<Arc<Shared>>,
+) -> ApiResult<axum::Json<Vec<ScenarioListItem>>> {
+    let saved = open_store(&shared)?
+        .scenarios()
+        .map_err(ApiError::internal)?;
+    let bundled = shared
         .ctx
         .scenarios
         .iter()
-        .filter_map(|(id, text)| {
+        .map(|(id, t)| (id, t, "bundled"));
+    let items = bundled
+        .chain(saved.iter().map(|s| (&s.id, &s.toml, "saved")))
+        .filter_map(|(id, text, origin)| {
             let s = chokepoint_scenario::Scenario::parse(text, id).ok()?;
             Some(ScenarioListItem {
                 id: id.clone(),
                 title: s.title,
                 start: s.start.to_string(),
                 horizon_days: s.horizon_days,
+                origin,
             })
         })
         .collect();
-    axum::Json(items)
+    Ok(axum::Json(items))
+}
+
+/// A scenario's text by id: a bundled one, else a saved one.
+fn scenario_text(shared: &Shared, id: &str) -> ApiResult<(String, &'static str)> {
+    if let Some(t) = shared.ctx.scenarios.get(id) {
+        return Ok((t.clone(), "bundled"));
+    }
+    match open_store(shared)?.scenario(id) {
+        Ok(s) => Ok((s.toml, "saved")),
+        Err(chokepoint_store::StoreError::NoScenario(_)) => Err(ApiError::not_found(format!(
+            "no bundled or saved scenario `{id}` (GET /api/scenarios lists them)"
+        ))),
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
+/// An id a saved scenario may take: it is also a path segment and a run's label.
+fn check_scenario_id(id: &str) -> ApiResult<()> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && !id.starts_with(['-', '_']);
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_scenario",
+            format!(
+                "id: `{id}` cannot name a saved scenario: use 1 to 64 of a-z, 0-9, `-` and `_`, starting with a letter or digit"
+            ),
+        ))
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ScenarioSaved {
+    id: String,
+    title: String,
+    hash: String,
+    url: String,
+}
+
+#[utoipa::path(post, path = "/api/scenarios", request_body(content = String, content_type = "application/toml"),
+    responses((status = 201, body = ScenarioSaved, description = "Validated and saved under the scenario's `id`"),
+        (status = 400, body = ErrorBody), (status = 409, body = ErrorBody, description = "The id names a bundled or an already saved scenario")))]
+async fn save_scenario(
+    State(shared): State<Arc<Shared>>,
+    body: String,
+) -> ApiResult<(StatusCode, axum::Json<ScenarioSaved>)> {
+    let (s, _) = chokepoint_app::simulate::parse(&body, "request", &shared.ctx.timeline)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_scenario", e.to_string()))?;
+    chokepoint_scenario::compile(&shared.ctx.world, &s, "request")
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_scenario", e.to_string()))?;
+    check_scenario_id(&s.id)?;
+    if shared.ctx.scenarios.contains_key(&s.id) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!(
+                "`{}` names a bundled scenario; save yours under another id",
+                s.id
+            ),
+        ));
+    }
+    let saved = chokepoint_store::SavedScenario {
+        id: s.id.clone(),
+        title: s.title.clone(),
+        hash: sha_of(&body),
+        toml: body,
+        created_at: (shared.ctx.now)(),
+    };
+    match open_store(&shared)?.save_scenario(&saved) {
+        Ok(()) => {}
+        Err(e @ chokepoint_store::StoreError::ScenarioExists(_)) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                e.to_string(),
+            ));
+        }
+        Err(e) => return Err(ApiError::internal(e)),
+    }
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ScenarioSaved {
+            url: format!("/api/scenarios/{}", saved.id),
+            id: saved.id,
+            title: saved.title,
+            hash: saved.hash,
+        }),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/scenarios/{id}", params(("id" = String, Path)),
+    responses((status = 200, description = "Removed (runs that ran it keep their copy)"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "A bundled scenario")))]
+async fn remove_scenario(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    if shared.ctx.scenarios.contains_key(&id) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("`{id}` is bundled with the dataset and cannot be removed"),
+        ));
+    }
+    match open_store(&shared)?.remove_scenario(&id) {
+        Ok(()) => Ok(axum::Json(serde_json::json!({"id": id, "removed": true}))),
+        Err(chokepoint_store::StoreError::NoScenario(_)) => {
+            Err(ApiError::not_found(format!("no saved scenario `{id}`")))
+        }
+        Err(e) => Err(ApiError::internal(e)),
+    }
 }
 
 #[utoipa::path(get, path = "/api/scenarios/{id}", params(("id" = String, Path)),
@@ -420,14 +547,10 @@ async fn scenario(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    let text = shared
-        .ctx
-        .scenarios
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("no bundled scenario `{id}`")))?;
-    let parsed = chokepoint_scenario::Scenario::parse(text, &id).map_err(ApiError::internal)?;
+    let (text, origin) = scenario_text(&shared, &id)?;
+    let parsed = chokepoint_scenario::Scenario::parse(&text, &id).map_err(ApiError::internal)?;
     Ok(axum::Json(
-        serde_json::json!({"id": id, "toml": text, "scenario": parsed}),
+        serde_json::json!({"id": id, "origin": origin, "toml": text, "scenario": parsed}),
     ))
 }
 
@@ -473,18 +596,13 @@ async fn start_run(
     axum::Json(req): axum::Json<RunRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<RunAccepted>)> {
     let text = match (&req.scenario, &req.toml) {
-        (Some(id), None) => shared
-            .ctx
-            .scenarios
-            .get(id)
-            .cloned()
-            .ok_or_else(|| ApiError::not_found(format!("no bundled scenario `{id}`")))?,
+        (Some(id), None) => scenario_text(&shared, id)?.0,
         (None, Some(t)) => t.clone(),
         _ => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
-                "give exactly one of `scenario` (a bundled id) and `toml` (a scenario's text)",
+                "give exactly one of `scenario` (a bundled or saved id) and `toml` (a scenario's text)",
             ));
         }
     };
@@ -1094,6 +1212,8 @@ async fn chokepoints(
         dataset,
         scenarios,
         scenario,
+        save_scenario,
+        remove_scenario,
         validate,
         start_run,
         list_runs,
@@ -1117,7 +1237,8 @@ async fn chokepoints(
         DatasetOut,
         FacilityOut,
         LaneOut,
-        ScenarioListItem
+        ScenarioListItem,
+        ScenarioSaved
     ))
 )]
 struct ApiDoc;

@@ -478,7 +478,7 @@ async fn malformed_and_hostile_requests_get_a_json_4xx_naming_the_problem() {
             get("/api/scenarios/..%2F..%2Fetc%2Fpasswd"),
             StatusCode::NOT_FOUND,
             "not_found",
-            "no bundled scenario",
+            "no bundled or saved scenario",
         ),
         (
             "unknown path",
@@ -669,4 +669,102 @@ async fn a_running_run_can_be_cancelled_and_stops_early() {
         (s, v["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("conflict"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_posted_scenario_is_saved_listed_run_by_name_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = router(Shared::new(
+        context(&dir.path().join("runs.sqlite")),
+        None,
+        2,
+        true,
+    ));
+    let toml_post = |body: String| {
+        Request::post("/api/scenarios")
+            .header("content-type", "application/toml")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let baseline = std::fs::read_to_string(root().join("data/scenarios/baseline.toml")).unwrap();
+    let mine = baseline
+        .replacen("id = \"baseline\"", "id = \"my-short-baseline\"", 1)
+        .replacen("horizon_days = 365", "horizon_days = 30", 1);
+    assert_ne!(mine, baseline);
+    let (s, v, _) = call(&app, toml_post(mine.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["id"], "my-short-baseline");
+
+    let (_, list, _) = call(&app, get("/api/scenarios")).await;
+    let item = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "my-short-baseline")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (item["origin"].as_str(), item["horizon_days"].as_i64()),
+        (Some("saved"), Some(30))
+    );
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == "baseline" && x["origin"] == "bundled")
+    );
+    let (_, one, _) = call(&app, get("/api/scenarios/my-short-baseline")).await;
+    assert_eq!(one["toml"].as_str(), Some(mine.as_str()));
+
+    // Saved scenarios are immutable; bundled ids are taken; ids are plain names.
+    let (s, v, _) = call(&app, toml_post(mine.clone())).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    let (s, _, _) = call(&app, toml_post(baseline.clone())).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let odd = baseline.replacen("id = \"baseline\"", "id = \"../Etc\"", 1);
+    let (s, v, _) = call(&app, toml_post(odd)).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_scenario"))
+    );
+
+    // It runs by name, and the run records its text.
+    let (s, v, _) = call(
+        &app,
+        post_json(
+            "/api/runs",
+            serde_json::json!({"scenario": "my-short-baseline", "runs": 2}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let t0 = std::time::Instant::now();
+    loop {
+        let (_, v, _) = call(&app, get(&format!("/api/runs/{id}"))).await;
+        if v["state"] == "done" {
+            assert_eq!(v["run"]["label"], "my-short-baseline");
+            break;
+        }
+        assert_ne!(v["state"], "failed", "{v}");
+        assert!(t0.elapsed().as_secs() < 120, "{v}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    let del = |id: &str| {
+        Request::delete(format!("/api/scenarios/{id}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (s, _, _) = call(&app, del("baseline")).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _, _) = call(&app, del("my-short-baseline")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = call(&app, get("/api/scenarios/my-short-baseline")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = call(&app, del("my-short-baseline")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }

@@ -18,9 +18,10 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// The schema, one step per version (version = index + 1).
-pub const MIGRATIONS: [&str; 2] = [
+pub const MIGRATIONS: [&str; 3] = [
     include_str!("../migrations/0001_runs.sql"),
     include_str!("../migrations/0002_run_owner.sql"),
+    include_str!("../migrations/0003_scenarios.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,22 @@ pub enum StoreError {
     },
     #[error("no run {0} in the store (`chokepoint runs list` shows them)")]
     NoRun(i64),
+    #[error(
+        "a saved scenario `{0}` exists already; saved scenarios are immutable, save under a new id"
+    )]
+    ScenarioExists(String),
+    #[error("no saved scenario `{0}`")]
+    NoScenario(String),
+}
+
+/// A scenario an analyst saved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SavedScenario {
+    pub id: String,
+    pub title: String,
+    pub toml: String,
+    pub hash: String,
+    pub created_at: String,
 }
 
 /// What a run is, before it has results.
@@ -302,6 +319,60 @@ impl Store {
         Ok(reaped)
     }
 
+    /// Saves a scenario under its id; an id already saved is refused (saved scenarios are
+    /// immutable, so a run that names one can always be reproduced from it).
+    pub fn save_scenario(&self, sc: &SavedScenario) -> Result<(), StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO scenarios (id, title, toml, hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![sc.id, sc.title, sc.toml, sc.hash, sc.created_at],
+            )
+            .map_err(|e| self.sql(e))?;
+        if n == 0 {
+            return Err(StoreError::ScenarioExists(sc.id.clone()));
+        }
+        Ok(())
+    }
+
+    /// Every saved scenario, by id.
+    pub fn scenarios(&self) -> Result<Vec<SavedScenario>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, title, toml, hash, created_at FROM scenarios ORDER BY id")
+            .map_err(|e| self.sql(e))?;
+        st.query_map([], scenario_of)
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// One saved scenario.
+    pub fn scenario(&self, id: &str) -> Result<SavedScenario, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT id, title, toml, hash, created_at FROM scenarios WHERE id = ?1",
+                [id],
+                scenario_of,
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?
+            .ok_or_else(|| StoreError::NoScenario(id.to_string()))
+    }
+
+    /// Removes a saved scenario (the runs that ran it keep their copy of its text).
+    pub fn remove_scenario(&self, id: &str) -> Result<(), StoreError> {
+        let n = self
+            .conn
+            .execute("DELETE FROM scenarios WHERE id = ?1", [id])
+            .map_err(|e| self.sql(e))?;
+        if n == 0 {
+            return Err(StoreError::NoScenario(id.to_string()));
+        }
+        Ok(())
+    }
+
     /// Every run, newest first.
     pub fn list(&self) -> Result<Vec<RunRow>, StoreError> {
         let mut st = self
@@ -408,6 +479,16 @@ impl Store {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+fn scenario_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<SavedScenario> {
+    Ok(SavedScenario {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        toml: r.get(2)?,
+        hash: r.get(3)?,
+        created_at: r.get(4)?,
+    })
 }
 
 const SELECT_RUN: &str = "SELECT id, kind, label, status, message, program, dataset, dataset_hash,

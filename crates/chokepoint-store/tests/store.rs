@@ -212,11 +212,42 @@ fn a_version_1_store_is_migrated_with_its_runs_kept() {
         .unwrap();
     }
     let s = Store::open(&path).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 2);
+    assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
     let rows = s.list().unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].label, "old");
     // Its owner is unknown, so it is never reaped on a guess.
     assert!(s.reap_orphans("2026-12-07T00:00:00Z").unwrap().is_empty());
     assert_eq!(s.get(rows[0].id).unwrap().status, "running");
+}
+
+#[test]
+fn saved_scenarios_are_kept_immutable_and_removable() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("runs.sqlite")).unwrap();
+    let sc = |id: &str, toml: &str| chokepoint_store::SavedScenario {
+        id: id.into(),
+        title: format!("title of {id}"),
+        toml: toml.into(),
+        hash: format!("hash of {toml}"),
+        created_at: "2026-12-07T05:00:00Z".into(),
+    };
+    s.save_scenario(&sc("b-case", "id = \"b-case\"")).unwrap();
+    s.save_scenario(&sc("a-case", "id = \"a-case\"")).unwrap();
+    // Saving an id again is refused and the first text stays.
+    let again = s.save_scenario(&sc("a-case", "id = \"changed\""));
+    assert!(matches!(again, Err(StoreError::ScenarioExists(ref id)) if id == "a-case"));
+    assert_eq!(s.scenario("a-case").unwrap().toml, "id = \"a-case\"");
+    let ids: Vec<String> = s.scenarios().unwrap().into_iter().map(|x| x.id).collect();
+    assert_eq!(ids, ["a-case", "b-case"]);
+    s.remove_scenario("a-case").unwrap();
+    assert!(matches!(
+        s.scenario("a-case"),
+        Err(StoreError::NoScenario(_))
+    ));
+    assert!(matches!(
+        s.remove_scenario("a-case"),
+        Err(StoreError::NoScenario(_))
+    ));
+    assert_eq!(s.scenarios().unwrap().len(), 1);
 }
