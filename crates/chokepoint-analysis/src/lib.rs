@@ -24,6 +24,7 @@ pub mod error;
 pub mod flow;
 pub mod input;
 pub mod knockout;
+pub mod sensitivity;
 pub mod sim_runner;
 pub mod stats;
 pub mod wgi;

@@ -11,6 +11,7 @@ pub mod chokepoints;
 pub mod concentration;
 pub mod licence;
 pub mod simulate;
+pub mod sweep;
 
 /// What went wrong with a request.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

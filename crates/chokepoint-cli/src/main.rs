@@ -12,6 +12,7 @@ mod policy;
 mod runs;
 mod serve;
 mod simulate;
+mod sweep;
 mod world;
 
 use clap::{Parser, Subcommand};
@@ -76,6 +77,9 @@ enum Command {
     Runs(runs::RunsArgs),
     /// Serve the HTTP API (JSON, OpenAPI at /openapi.json) on the bundled world.
     Serve(serve::ServeArgs),
+    /// Sensitivity sweeps: which assumption moves the answer most (Sobol indices, tornado);
+    /// whole, in shards (--shard K/N, then `merge`), or as a Slurm job array (`slurm`).
+    Sweep(sweep::SweepArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -92,6 +96,7 @@ fn main() -> std::process::ExitCode {
         Command::Backtest(args) => backtest::run_backtest(args),
         Command::Runs(args) => runs::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Sweep(args) => sweep::run(args),
     };
     match result {
         Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(2)),
