@@ -112,13 +112,15 @@ pub struct OutputSpec {
 }
 
 /// What is read: the mean over replications of lost (late or never made) or unmade output, as
-/// a share of demand.
+/// a share of demand; or the share of replications in which the output fell short at all
+/// (over several countries: the largest of theirs, a lower bound of the sector's).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Metric {
     #[default]
     LostShare,
     UnmadeShare,
+    ProbabilityShort,
 }
 
 impl OutputSpec {
@@ -126,6 +128,7 @@ impl OutputSpec {
         let m = match self.metric {
             Metric::LostShare => "lost share",
             Metric::UnmadeShare => "unmade share",
+            Metric::ProbabilityShort => "probability short",
         };
         format!("{} {} {m}", self.sector, self.country)
     }
@@ -473,14 +476,22 @@ pub fn evaluate(
             )));
         }
         let demand: f64 = rows.iter().map(|r| r.demand_units).sum();
-        let lost: f64 = rows
-            .iter()
-            .map(|r| match o.metric {
-                Metric::LostShare => r.lost_units.mean,
-                Metric::UnmadeShare => r.unmade_units.mean,
-            })
-            .sum();
-        outputs.push(if demand > 0.0 { lost / demand } else { 0.0 });
+        let value = match o.metric {
+            Metric::ProbabilityShort => {
+                rows.iter().map(|r| r.probability_short).fold(0.0, f64::max)
+            }
+            Metric::LostShare | Metric::UnmadeShare => {
+                let lost: f64 = rows
+                    .iter()
+                    .map(|r| match o.metric {
+                        Metric::UnmadeShare => r.unmade_units.mean,
+                        _ => r.lost_units.mean,
+                    })
+                    .sum();
+                if demand > 0.0 { lost / demand } else { 0.0 }
+            }
+        };
+        outputs.push(value);
     }
     Ok(VariantResult {
         index: v.index,

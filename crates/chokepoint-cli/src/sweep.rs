@@ -296,6 +296,7 @@ fn finish(result: &SweepResult, out: Option<&Path>, json: bool) -> Result<()> {
         let mut buf = Vec::new();
         t.to_csv(&mut buf)?;
         write_atomic(&dir.join("variants.csv"), &buf)?;
+        write_atomic(&dir.join("variants.parquet"), &variants_parquet(result)?)?;
         let mut t = Table::new(&[
             "output",
             "parameter",
@@ -329,6 +330,59 @@ fn finish(result: &SweepResult, out: Option<&Path>, json: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The variants as a Parquet table: index, role, each parameter (as text: a list's values may
+/// be tables) and each output (f64).
+fn variants_parquet(r: &SweepResult) -> Result<Vec<u8>> {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
+    use arrow_schema::{DataType, Field, Schema};
+    use std::sync::Arc;
+    let mut fields = vec![
+        Field::new("variant", DataType::UInt64, false),
+        Field::new("role", DataType::Utf8, false),
+    ];
+    let mut cols: Vec<ArrayRef> = vec![
+        Arc::new(UInt64Array::from(
+            r.variants
+                .iter()
+                .map(|v| v.index as u64)
+                .collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from(
+            r.variants
+                .iter()
+                .map(|v| serde_json::to_string(&v.role).unwrap_or_default())
+                .collect::<Vec<_>>(),
+        )),
+    ];
+    for (j, name) in r.axes.iter().enumerate() {
+        fields.push(Field::new(name, DataType::Utf8, true));
+        cols.push(Arc::new(StringArray::from(
+            r.variants
+                .iter()
+                .map(|v| v.params.get(j).map(|p| p.to_string()))
+                .collect::<Vec<_>>(),
+        )));
+    }
+    for (k, name) in r.outputs.iter().enumerate() {
+        fields.push(Field::new(name, DataType::Float64, true));
+        cols.push(Arc::new(Float64Array::from(
+            r.variants
+                .iter()
+                .map(|v| v.outputs.get(k).copied())
+                .collect::<Vec<_>>(),
+        )));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), cols)?;
+    let mut pq = Vec::new();
+    {
+        let mut w = parquet::arrow::ArrowWriter::try_new(&mut pq, schema, None)?;
+        w.write(&batch)?;
+        w.close()?;
+    }
+    Ok(pq)
 }
 
 fn pct(x: f64) -> String {
