@@ -74,8 +74,19 @@ pub(crate) fn read_scenario(arg: &str) -> Result<(PathBuf, String)> {
     } else {
         let bundled = scenario_dir().join(format!("{arg}.toml"));
         if !bundled.is_file() {
+            // A scenario saved through the server (`POST /api/scenarios`) runs here by name too.
+            let store = crate::runs::store_path(None);
+            if store.is_file()
+                && let Ok(s) = chokepoint_store::Store::open(&store)
+                && let Ok(saved) = s.scenario(arg)
+            {
+                return Ok((
+                    PathBuf::from(format!("{} (saved in {})", arg, store.display())),
+                    saved.toml,
+                ));
+            }
             bail!(
-                "no scenario file `{arg}` and no bundled scenario with that id; `chokepoint scenario list` shows the bundled ones"
+                "no scenario file `{arg}`, no bundled scenario and no saved scenario with that id; `chokepoint scenario list` shows the bundled ones"
             );
         }
         bundled

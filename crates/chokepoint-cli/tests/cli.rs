@@ -634,3 +634,47 @@ fn serve_answers_on_loopback_and_refuses_an_open_bind_without_a_token() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("licensing-2025-04"), "{answer}");
 }
+
+#[test]
+fn a_scenario_saved_in_the_store_runs_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("runs.sqlite");
+    let baseline = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/scenarios/baseline.toml"),
+    )
+    .unwrap();
+    let text = baseline
+        .replacen("id = \"baseline\"", "id = \"saved-short\"", 1)
+        .replacen("horizon_days = 365", "horizon_days = 20", 1);
+    chokepoint_store::Store::open(&store_path)
+        .unwrap()
+        .save_scenario(&chokepoint_store::SavedScenario {
+            id: "saved-short".into(),
+            title: "saved".into(),
+            toml: text,
+            hash: "h".into(),
+            created_at: "2026-12-07T00:00:00Z".into(),
+        })
+        .unwrap();
+    let run = |id: &str| {
+        Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+            .args(["simulate", id, "--runs", "2", "--format", "json"])
+            .env(
+                "CHOKEPOINT_DATA",
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data"),
+            )
+            .env("CHOKEPOINT_STORE", &store_path)
+            .output()
+            .unwrap()
+    };
+    let o = run("saved-short");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["scenario"].as_str(), v["horizon_days"].as_u64()),
+        (Some("saved-short"), Some(20))
+    );
+    let o = run("not-saved-anywhere");
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no saved scenario"));
+}

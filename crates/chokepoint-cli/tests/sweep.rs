@@ -104,7 +104,10 @@ fn a_sweep_in_shards_merges_to_the_single_run_byte_for_byte() {
     // The indices are numbers in the unit range give or take estimation noise, and the
     // result has one row per variant: 4 x (2 + 2) + 5.
     let pq = std::fs::read(whole.join("variants.parquet")).unwrap();
-    assert!(pq.starts_with(b"PAR1") && pq.ends_with(b"PAR1"), "not a Parquet file");
+    assert!(
+        pq.starts_with(b"PAR1") && pq.ends_with(b"PAR1"),
+        "not a Parquet file"
+    );
     let v: serde_json::Value = serde_json::from_slice(&a).unwrap();
     assert_eq!(v["variants"].as_array().unwrap().len(), 21);
     assert_eq!(v["sobol"].as_array().unwrap().len(), 2);
