@@ -308,10 +308,17 @@ impl World {
         out
     }
 
-    /// Whether a recipe extracts material from the ground: no inputs, at a mining facility.
+    /// Whether a recipe brings material into the network from outside it: no inputs, at a
+    /// mining facility (ore from the ground) or at a recycling facility (scrap collected
+    /// outside the network: manufacturing swarf, imported and end-of-life scrap, which a loop
+    /// back through the magnet makers would make a cycle the period kernel cannot take).
     /// Extraction is the only process allowed to create mass.
     pub fn is_extraction(&self, recipe: &Recipe) -> bool {
-        recipe.inputs.is_empty() && self.facilities.get(recipe.facility).stage == Stage::Mining
+        recipe.inputs.is_empty()
+            && matches!(
+                self.facilities.get(recipe.facility).stage,
+                Stage::Mining | Stage::Recycling
+            )
     }
 
     /// Per-element excesses of a recipe's outputs over its inputs (empty when it conserves mass,
@@ -397,7 +404,7 @@ impl World {
                     "recipes",
                     &r.key,
                     "side",
-                    "recipe has outputs but no inputs at a facility that is not a mine; only mining facilities may extract (add `in` lines)".to_string(),
+                    "recipe has outputs but no inputs at a facility that is neither a mine nor a recycler; only mining and recycling facilities may bring material in from outside the network (add `in` lines)".to_string(),
                 ));
                 continue;
             }
