@@ -148,7 +148,7 @@ impl InUseStock {
         let mut inflow = vec![0.0; n];
         for t in 0..n {
             // Survivors of the earlier cohorts: Σ_{c < t} inflow[c]·survival[t − c].
-            let earlier = dot_pairwise(&inflow[..t], &curve.survival_rev[n - t..]);
+            let earlier = dot_pairwise(&inflow[..t], &curve.survival_rev[n - 1 - t..n - 1]);
             inflow[t] = (stock[t] - earlier) / entry;
         }
         let outflow = (0..n).map(|t| curve.outflow_at(&inflow, t)).collect();

@@ -16,7 +16,8 @@
 //! | F1 `primary` | sysenv → fabrication | Σ_p F3 / fabrication_yield − F2 (r) |
 //!
 //! Recycled material re-enters at fabrication in the year it is collected and displaces primary
-//! material one for one.
+//! material one for one. F1 is not clipped: in a year recycling returns more than fabrication
+//! needs, it is negative (a surplus of secondary material leaving the system), as in flodym.
 //!
 //! **Invariants.** Every process balances every year (fabrication F1 + F2 = Σ F3 + F4; use
 //! F3 − F5 = Δstock; end of life F5 = F6 + F7; recycling Σ F6 = F2 + F8), to rounding:
