@@ -4,7 +4,7 @@
 use chokepoint_stocks::{InUseStock, InflowAt, Lifetime, StockError, SurvivalCurve};
 
 fn curve(l: Lifetime, years: usize, at: InflowAt) -> SurvivalCurve {
-    SurvivalCurve::new(l, years, at).unwrap()
+    SurvivalCurve::new(l, years, at).expect("valid curve")
 }
 
 #[test]
@@ -47,6 +47,7 @@ fn normal_survival_of_cohort_zero() {
 }
 
 #[test]
+#[allow(clippy::needless_range_loop)]
 fn stock_driven_recovers_the_inflow() {
     let inflow: Vec<f64> = (0..80)
         .map(|t| 10.0 / (1.0 + (-0.2 * (f64::from(t) - 40.0)).exp()))
