@@ -95,12 +95,6 @@ impl SurvivalCurve {
         &self.exit
     }
 
-    /// Σ_{c ≤ t} series[c]·survival[t − c].
-    fn stock_at(&self, series: &[f64], t: usize) -> f64 {
-        let n = self.survival.len();
-        dot_pairwise(&series[..=t], &self.survival_rev[n - 1 - t..])
-    }
-
     /// Σ_{c ≤ t} series[c]·exit[t − c].
     fn outflow_at(&self, series: &[f64], t: usize) -> f64 {
         let n = self.exit.len();
@@ -200,9 +194,59 @@ pub(crate) fn inflow_driven_into(
     stock: &mut [f64],
     outflow: &mut [f64],
 ) {
+    let n = curve.years();
     for t in 0..inflow.len() {
-        stock[t] = curve.stock_at(inflow, t);
-        outflow[t] = curve.outflow_at(inflow, t);
+        // Both sums in one pass over the cohorts (each in the same order as on its own).
+        let (s, o) = dot2_pairwise(
+            &inflow[..=t],
+            &curve.survival_rev[n - 1 - t..],
+            &curve.exit_rev[n - 1 - t..],
+        );
+        stock[t] = s;
+        outflow[t] = o;
+    }
+}
+
+/// `(dot_pairwise(a, b), dot_pairwise(a, c))` in one pass, bit for bit the same.
+fn dot2_pairwise(a: &[f64], b: &[f64], c: &[f64]) -> (f64, f64) {
+    debug_assert!(a.len() == b.len() && a.len() == c.len());
+    let n = a.len();
+    if n < 8 {
+        let (mut sb, mut sc) = (0.0, 0.0);
+        for i in 0..n {
+            sb += a[i] * b[i];
+            sc += a[i] * c[i];
+        }
+        (sb, sc)
+    } else if n <= 128 {
+        let (mut rb, mut rc) = ([0.0f64; 8], [0.0f64; 8]);
+        for j in 0..8 {
+            rb[j] = a[j] * b[j];
+            rc[j] = a[j] * c[j];
+        }
+        let whole = n - n % 8;
+        let mut i = 8;
+        while i < whole {
+            let (x, y, z) = (&a[i..i + 8], &b[i..i + 8], &c[i..i + 8]);
+            for j in 0..8 {
+                rb[j] += x[j] * y[j];
+                rc[j] += x[j] * z[j];
+            }
+            i += 8;
+        }
+        let mut sb = ((rb[0] + rb[1]) + (rb[2] + rb[3])) + ((rb[4] + rb[5]) + (rb[6] + rb[7]));
+        let mut sc = ((rc[0] + rc[1]) + (rc[2] + rc[3])) + ((rc[4] + rc[5]) + (rc[6] + rc[7]));
+        for k in whole..n {
+            sb += a[k] * b[k];
+            sc += a[k] * c[k];
+        }
+        (sb, sc)
+    } else {
+        let half = n / 2;
+        let half = half - half % 8;
+        let (lb, lc) = dot2_pairwise(&a[..half], &b[..half], &c[..half]);
+        let (hb, hc) = dot2_pairwise(&a[half..], &b[half..], &c[half..]);
+        (lb + hb, lc + hc)
     }
 }
 
@@ -257,6 +301,18 @@ mod tests {
             let b: Vec<f64> = (0..n).map(|i| (i % 7) as f64 - 3.0).collect();
             let plain: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
             assert_eq!(dot_pairwise(&a, &b), plain, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn fused_dot_is_bit_identical_to_two_dots() {
+        for n in [0usize, 3, 8, 13, 128, 129, 200, 333] {
+            let a: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin().abs()).collect();
+            let b: Vec<f64> = (0..n).map(|i| 1.0 / (1.0 + i as f64)).collect();
+            let c: Vec<f64> = (0..n).map(|i| (i as f64 * 1.3).cos()).collect();
+            let (sb, sc) = dot2_pairwise(&a, &b, &c);
+            assert_eq!(sb.to_bits(), dot_pairwise(&a, &b).to_bits(), "n = {n}");
+            assert_eq!(sc.to_bits(), dot_pairwise(&a, &c).to_bits(), "n = {n}");
         }
     }
 
