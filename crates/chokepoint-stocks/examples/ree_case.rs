@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use chokepoint_stocks::peer_case::ree_case;
+use chokepoint_stocks::peer_case::{ree_case, ree_system};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut check = 0.0;
         for _ in 0..reps.max(1) {
             let start = Instant::now();
-            let (system, _) = ree_case(r as usize, p as usize, y0 as i32, y1 as i32)?;
+            let system = ree_system(r as usize, p as usize, y0 as i32, y1 as i32)?;
             let flows = system.run(&inflow)?;
             times.push(start.elapsed().as_secs_f64());
             check = (0..flows.regions * flows.products)

@@ -80,6 +80,29 @@ pub fn ree_case(
     first: i32,
     last: i32,
 ) -> Result<(System, Vec<f64>), StockError> {
+    let (system, logistic) = build(regions, products, first, last)?;
+    Ok((system, inflow(regions, first, last, &logistic)))
+}
+
+/// The system of the case alone (products, lifetimes and their survival curves, yields): what
+/// flodym's `compute()` builds, without the inflow, which its harness builds beforehand.
+pub fn ree_system(
+    regions: usize,
+    products: usize,
+    first: i32,
+    last: i32,
+) -> Result<System, StockError> {
+    Ok(build(regions, products, first, last)?.0)
+}
+
+type Logistic = (f64, f64, f64);
+
+fn build(
+    regions: usize,
+    products: usize,
+    first: i32,
+    last: i32,
+) -> Result<(System, Vec<Logistic>), StockError> {
     if last < first {
         return Err(StockError::NoYears);
     }
@@ -122,16 +145,21 @@ pub fn ree_case(
         },
         InflowAt::Middle,
     )?;
-    let mut inflow = Vec::with_capacity(regions * products * years);
+    Ok((system, logistic))
+}
+
+fn inflow(regions: usize, first: i32, last: i32, logistic: &[Logistic]) -> Vec<f64> {
+    let years = (last - first + 1) as usize;
+    let mut inflow = Vec::with_capacity(regions * logistic.len() * years);
     for r in 0..regions {
         let rf = r as f64;
         let weight = 1.0 / (1.0 + 0.1 * rf);
-        for &(ceiling, rate, midpoint) in &logistic {
+        for &(ceiling, rate, midpoint) in logistic {
             for y in first..=last {
                 let t = f64::from(y);
                 inflow.push(ceiling * weight / (1.0 + (-rate * (t - midpoint - rf)).exp()));
             }
         }
     }
-    Ok((system, inflow))
+    inflow
 }
