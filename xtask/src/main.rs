@@ -11,7 +11,7 @@ use std::process::Command;
 
 /// Crates that must stay free of I/O: no filesystem walkers, no async runtimes, no HTTP, no
 /// databases, no CLI or terminal crates.
-const PURE_CRATES: [&str; 7] = [
+const PURE_CRATES: [&str; 8] = [
     "chokepoint-core",
     "chokepoint-app",
     "chokepoint-scenario",
@@ -19,6 +19,7 @@ const PURE_CRATES: [&str; 7] = [
     "chokepoint-rules",
     "chokepoint-analysis",
     "chokepoint-optimise",
+    "chokepoint-stocks",
 ];
 
 /// (`csv` is not here: parsing CSV text handed in is pure; reading the file is the caller's.)
@@ -48,6 +49,8 @@ fn allowed_internal() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("chokepoint-sim", &["chokepoint-core"][..]),
         // The optimiser is generic: it is handed sampled paths as plain values.
         ("chokepoint-optimise", &["chokepoint-core"][..]),
+        // Dynamic in-use stocks: plain series in, plain series out.
+        ("chokepoint-stocks", &["chokepoint-core"][..]),
         (
             "chokepoint-scenario",
             &["chokepoint-core", "chokepoint-sim", "chokepoint-rules"][..],
