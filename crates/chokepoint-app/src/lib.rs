@@ -11,6 +11,7 @@ pub mod chokepoints;
 pub mod concentration;
 pub mod licence;
 pub mod simulate;
+pub mod sourcing;
 pub mod sweep;
 
 /// What went wrong with a request.

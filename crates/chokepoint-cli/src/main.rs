@@ -7,6 +7,7 @@ mod analyze;
 mod backtest;
 mod data_cmd;
 mod licence;
+mod optimise_sourcing;
 mod output;
 mod policy;
 mod runs;
@@ -38,7 +39,8 @@ use clap::{Parser, Subcommand};
   chokepoint chokepoints --sector ev --region JPN --duration 90d --runs 200
   chokepoint analyze criticality --element Dy
   chokepoint world balance --json
-  chokepoint backtest --runs 200"
+  chokepoint backtest --runs 200
+  chokepoint optimise sourcing --buyer JPN --material dy-oxide --demand 300 --scenario licensing-2025-04"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -80,6 +82,17 @@ enum Command {
     /// Sensitivity sweeps: which assumption moves the answer most (Sobol indices, tornado);
     /// whole, in shards (--shard K/N, then `merge`), or as a Slurm job array (`slurm`).
     Sweep(sweep::SweepArgs),
+    /// Mitigation optimiser: which suppliers to contract, for how much (MILP on HiGHS).
+    #[command(subcommand)]
+    Optimise(OptimiseCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum OptimiseCommand {
+    /// Supplier mix for a buyer under a scenario: contracted volumes per supplier (minimum
+    /// contract sizes as binary decisions), cost, expected shortfall, CVaR and the cost/risk
+    /// frontier over the weight on CVaR.
+    Sourcing(optimise_sourcing::SourcingArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -97,6 +110,7 @@ fn main() -> std::process::ExitCode {
         Command::Runs(args) => runs::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Optimise(OptimiseCommand::Sourcing(args)) => optimise_sourcing::run(args),
     };
     match result {
         Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(2)),

@@ -22,6 +22,7 @@ pub mod policy;
 pub mod source;
 pub mod stats;
 pub mod stockpile;
+pub mod supplier;
 pub mod units;
 pub mod world;
 

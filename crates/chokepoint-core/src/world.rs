@@ -77,6 +77,8 @@ pub struct World {
     pub observations: Vec<crate::observation::Observation>,
     pub trade_shares: Vec<TradeShare>,
     pub prices: Vec<PricePoint>,
+    /// Contract terms of candidate suppliers (`supplier_terms.csv`; the sourcing optimiser).
+    pub supplier_terms: Vec<crate::supplier::SupplierTerms>,
 }
 
 /// How the dataset's numeric records are backed: read in a source, derived from sources with a
@@ -112,7 +114,7 @@ impl ProvenanceCensus {
 impl World {
     /// The provenance of every record that carries numbers: facilities (dates, ramp-up),
     /// capacities, recipes, lanes, demand rows, deposit distributions, stockpiles, mine production, reserves, world totals,
-    /// stage shares and outputs, trade shares and flows, prices.
+    /// stage shares and outputs, trade shares and flows, prices, supplier terms.
     pub fn provenance_census(&self) -> ProvenanceCensus {
         let mut c = ProvenanceCensus::default();
         for f in self.facilities.values() {
@@ -138,6 +140,9 @@ impl World {
         self.trade_flows.iter().for_each(|m| c.add(&m.provenance));
         self.trade_shares.iter().for_each(|m| c.add(&m.provenance));
         self.prices.iter().for_each(|m| c.add(&m.provenance));
+        self.supplier_terms
+            .iter()
+            .for_each(|m| c.add(&m.provenance));
         c
     }
 

@@ -23,6 +23,7 @@ use chokepoint_core::stats::{
     Comparator, Edition, MineProduction, Reserves, StageShare, WorldMetric, WorldTotal,
 };
 use chokepoint_core::stockpile::{ReleaseTrigger, Stockpile, StockpilePolicy};
+use chokepoint_core::supplier::SupplierTerms;
 use chokepoint_core::units::{Days, Share};
 use chokepoint_core::{Date, Element, World};
 use std::collections::{BTreeMap, HashMap};
@@ -392,6 +393,7 @@ impl Loader {
         self.load_lanes(layers);
         self.load_demand(layers);
         self.load_markets(layers);
+        self.load_supplier_terms(layers);
         self.load_stockpiles(layers);
     }
 
@@ -1215,6 +1217,78 @@ impl Loader {
                     price,
                     unit,
                     provenance,
+                });
+            }
+        }
+    }
+
+    /// `supplier_terms.csv` (optional: a dataset without it has no contract terms, and the
+    /// sourcing optimiser says so): one row per (facility, material) a buyer could contract.
+    fn load_supplier_terms(&mut self, layers: &[&Path]) {
+        for row in self.rows(layers, &s::SUPPLIER_TERMS, false) {
+            let f = self.world.facilities.lookup(row.get("facility"));
+            let facility = self.reference(f, &row, "facility", "facilities.csv");
+            let m = self.world.materials.lookup(row.get("material"));
+            let material = self.reference(m, &row, "material", "materials.csv");
+            if let (Some(fid), Some(mid)) = (facility, material)
+                && self.world.facilities.get(fid).capacity_for(mid).is_none()
+            {
+                self.err(
+                    &row,
+                    K::DanglingReference,
+                    "material",
+                    format!(
+                        "facility `{}` has no capacity for `{}` in facility_capacity.csv; terms need a capacity to contract against",
+                        row.get("facility"),
+                        row.get("material")
+                    ),
+                );
+            }
+            let price_market = self.parse::<Market>(&row, "price_market");
+            let lead_time_days = self.number(&row, "lead_time_days").and_then(|v| {
+                if v.fract() == 0.0 && v <= f64::from(u32::MAX) {
+                    Some(v as u32)
+                } else {
+                    self.err(
+                        &row,
+                        K::InvalidValue,
+                        "lead_time_days",
+                        format!("{v} is not a whole number of days"),
+                    );
+                    None
+                }
+            });
+            let min_contract = self.number(&row, "min_contract_t_per_year");
+            let fixed_cost = if row.opt("fixed_cost_usd").is_some() {
+                self.number(&row, "fixed_cost_usd")
+            } else {
+                Some(0.0)
+            };
+            let provenance = self.provenance(&row);
+            if let (
+                Some(facility),
+                Some(material),
+                Some(price_market),
+                Some(lead_time_days),
+                Some(min_contract_tonnes_per_year),
+                Some(fixed_cost_usd),
+            ) = (
+                facility,
+                material,
+                price_market,
+                lead_time_days,
+                min_contract,
+                fixed_cost,
+            ) {
+                self.world.supplier_terms.push(SupplierTerms {
+                    facility,
+                    material,
+                    price_market,
+                    lead_time_days,
+                    min_contract_tonnes_per_year,
+                    fixed_cost_usd,
+                    provenance,
+                    note: row.get("note").to_string(),
                 });
             }
         }

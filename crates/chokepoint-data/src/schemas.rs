@@ -248,6 +248,26 @@ pub const PRICES: Schema = Schema {
     required: &["material", "market", "period", "price", "price_unit"],
     key: &["material", "market", "period"],
 };
+pub const SUPPLIER_TERMS: Schema = Schema {
+    file: "supplier_terms.csv",
+    columns: cols![
+        "facility",
+        "material",
+        "price_market",
+        "lead_time_days",
+        "min_contract_t_per_year",
+        "fixed_cost_usd",
+        "note"
+    ],
+    required: &[
+        "facility",
+        "material",
+        "price_market",
+        "lead_time_days",
+        "min_contract_t_per_year",
+    ],
+    key: &["facility", "material"],
+};
 pub const STOCKPILES: Schema = Schema {
     file: "stockpiles.csv",
     columns: cols![
@@ -282,7 +302,7 @@ pub const STOCKPILE_POLICIES: Schema = Schema {
     key: &["id"],
 };
 
-pub const ALL: [Schema; 23] = [
+pub const ALL: [Schema; 24] = [
     SOURCES,
     COUNTRIES,
     REGIONS,
@@ -304,6 +324,7 @@ pub const ALL: [Schema; 23] = [
     DEMAND,
     TRADE_SHARES,
     PRICES,
+    SUPPLIER_TERMS,
     STOCKPILES,
     STOCKPILE_POLICIES,
 ];

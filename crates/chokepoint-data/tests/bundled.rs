@@ -127,6 +127,7 @@ fn the_provenance_census_matches_the_files_row_by_row() {
         "trade_flows.csv",
         "trade_shares.csv",
         "prices.csv",
+        "supplier_terms.csv",
         "recipes.csv",
     ];
     for f in files {

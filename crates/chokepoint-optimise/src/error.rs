@@ -50,6 +50,17 @@ pub enum OptimiseError {
         /// By how much (absolute, in the constraint's units).
         violation: f64,
     },
+    /// The program has no feasible point, found before HiGHS is asked: `constraint` names the
+    /// constraint that cannot be met and `detail` gives the numbers.
+    #[error("the {program} is infeasible: {constraint} cannot be met ({detail})")]
+    Infeasible {
+        /// Which program.
+        program: &'static str,
+        /// The binding constraint, in the program's terms.
+        constraint: String,
+        /// The figures that make it unmeetable.
+        detail: String,
+    },
     /// A numerical procedure (root bracketing in the Clark-Scarf recursion) failed to converge.
     #[error("{what} did not converge: {detail}")]
     NoConvergence {

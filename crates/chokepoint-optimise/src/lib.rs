@@ -9,6 +9,9 @@
 //! * [`stockpile`]: the two-stage stochastic program that sizes stockpiles from sampled
 //!   shortfall paths (holdings first, releases per path and period second), optionally with
 //!   CVaR, and its efficient frontier over budgets.
+//! * [`sourcing`]: the supplier-mix MILP (which suppliers to contract, for how much, with
+//!   minimum contract sizes as binary decisions), minimising contract cost plus a weighted CVaR
+//!   of shortfall over sampled disruption paths, and its cost/risk frontier over the weight.
 //!
 //! Invariants: no I/O (HiGHS runs with its output switched off and writes no files), no clock,
 //! no unseeded randomness: a seed and the inputs give bit-identical answers. Every input is
@@ -18,6 +21,7 @@ pub mod error;
 pub mod lp;
 mod numerics;
 pub mod saa;
+pub mod sourcing;
 pub mod stockpile;
 pub mod textbook;
 

@@ -99,6 +99,10 @@ pub struct Compiled {
     pub stockpiles: Vec<String>,
     /// The importing country of each licence process, in licence-key order.
     pub licence_importers: Vec<CountryCode>,
+    /// The material each licence process covers, in licence-key order.
+    pub licence_materials: Vec<MaterialId>,
+    /// The exporting country of each licence process, in licence-key order.
+    pub licence_exporters: Vec<CountryCode>,
     /// Origin labels (countries of mining) when origin tracing is on; empty otherwise.
     pub origin_labels: Vec<CountryCode>,
     pub horizon: u32,
@@ -872,6 +876,8 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
     // application a covering part a of every controlled lane to that importer.
     let mut licence_of_link: Vec<Vec<chokepoint_sim::LicenceKey>> = vec![Vec::new(); p.links.len()];
     let mut licence_importers: Vec<CountryCode> = Vec::new();
+    let mut licence_materials: Vec<MaterialId> = Vec::new();
+    let mut licence_exporters: Vec<CountryCode> = Vec::new();
     for (li_idx, lic) in scenario.licensing.iter().enumerate() {
         let field = format!("licensing[{li_idx}] ({})", lic.name);
         let exporter = selector_countries(
@@ -958,6 +964,8 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
                 (0..lic.applications)
                     .map(|_| {
                         licence_importers.push(tc);
+                        licence_materials.push(m);
+                        licence_exporters.push(fc);
                         let key = b.licence(LicenceSpec {
                             required_from: scenario.day_of(from).max(0),
                             required_until: lic.until.map(|u| scenario.day_of(u).max(0)),
@@ -1289,6 +1297,8 @@ pub fn compile(world: &World, scenario: &Scenario, file: &str) -> Result<Compile
         inputs,
         placements,
         licence_importers,
+        licence_materials,
+        licence_exporters,
         nodes: kernel_nodes,
         sinks,
         edges,

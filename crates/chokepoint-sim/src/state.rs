@@ -367,6 +367,18 @@ impl State {
         let granted = s.valid_until > 0;
         (s.pending || granted, granted)
     }
+    /// Whether licence process `key` lets goods ship in period `t`: no licence is required
+    /// then (before the regime, after it is lifted, under a general licence), or one was
+    /// granted and is still valid. Read by an observer after period `t`, it is what the kernel
+    /// decided for a shipment attempted in `t` (the state advances only when goods are
+    /// offered). Unknown keys are closed.
+    pub fn licence_open(&self, net: &Network, key: crate::spec::LicenceKey, t: u32) -> bool {
+        let k = key.0 as usize;
+        match (net.licences.get(k), self.lic.get(k)) {
+            (Some(l), Some(s)) => !l.required(t) || t < s.valid_until,
+            _ => false,
+        }
+    }
     /// Units released so far by each stockpile (in [`Network::stockpile_nodes`] order).
     pub fn stockpile_released(&self) -> &[f64] {
         &self.sp_released
