@@ -314,7 +314,7 @@ pub fn prepare(
                 .map(|e| e.baseline_per_day)
                 .sum::<f64>()
                 * DAYS_PER_YEAR;
-            if !(inflow > 0.0) {
+            if !inflow.is_finite() || inflow <= 0.0 {
                 return Err(bad(format!(
                     "--demand: the network carries no baseline flow of {} into {buyer}; give --demand TONNES_PER_YEAR",
                     req.material

@@ -1,5 +1,7 @@
 //! The sourcing MILP on instances solved by hand or by enumerating the binaries.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use chokepoint_optimise::OptimiseError;
 use chokepoint_optimise::sourcing::{
     DisruptionPath, SourcingProblem, Supplier, default_lambdas, frontier, path_shortfalls,

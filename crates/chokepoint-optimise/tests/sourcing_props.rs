@@ -1,5 +1,7 @@
 //! Property tests of the sourcing MILP against brute force over the binaries.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
 use chokepoint_optimise::OptimiseError;
 use chokepoint_optimise::sourcing::{
     DisruptionPath, SourcingProblem, Supplier, solve, solve_relaxation, solve_with_contracts,
@@ -97,14 +99,14 @@ proptest! {
             match solve_with_contracts(&p, &y) {
                 Ok(plan) => best = best.min(plan.objective),
                 Err(OptimiseError::Infeasible { .. }) => {}
-                Err(e) => prop_assert!(false, "assignment {:?}: {}", y, e),
+                Err(e) => prop_assert!(false, "assignment {y:?}: {e}"),
             }
         }
         match solve(&p) {
             Ok(plan) => {
                 // The MILP is no worse than any feasible assignment, and it is one of them.
-                prop_assert!(plan.objective <= best + tol(best), "{} > {}", plan.objective, best);
-                prop_assert!(plan.objective >= best - tol(best), "{} < {}", plan.objective, best);
+                prop_assert!(plan.objective <= best + tol(best), "{} > {best}", plan.objective);
+                prop_assert!(plan.objective >= best - tol(best), "{} < {best}", plan.objective);
                 // Integrality: a contract is within its bounds, no contract is zero volume.
                 for (c, s) in plan.contracts.iter().zip(&p.suppliers) {
                     if c.contracted {
@@ -119,7 +121,7 @@ proptest! {
                 prop_assert!(relaxed.objective <= plan.objective + tol(plan.objective));
             }
             Err(OptimiseError::Infeasible { .. }) => prop_assert!(best.is_infinite()),
-            Err(e) => prop_assert!(false, "MILP: {}", e),
+            Err(e) => prop_assert!(false, "MILP: {e}"),
         }
     }
 }
