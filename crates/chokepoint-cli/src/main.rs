@@ -9,6 +9,7 @@ mod data_cmd;
 mod licence;
 mod output;
 mod policy;
+mod project;
 mod runs;
 mod serve;
 mod simulate;
@@ -80,6 +81,10 @@ enum Command {
     /// Sensitivity sweeps: which assumption moves the answer most (Sobol indices, tornado);
     /// whole, in shards (--shard K/N, then `merge`), or as a Slurm job array (`slurm`).
     Sweep(sweep::SweepArgs),
+    /// The long-horizon mode (2010-2040, yearly): capacity projects with ramp-ups and delays,
+    /// recycling, demand growth, substitution and export controls; China's share of each
+    /// region's supply, against history where it overlaps.
+    Project(project::ProjectArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -97,6 +102,7 @@ fn main() -> std::process::ExitCode {
         Command::Runs(args) => runs::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Project(args) => project::run_project(args),
     };
     match result {
         Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(2)),

@@ -77,6 +77,8 @@ pub struct World {
     pub observations: Vec<crate::observation::Observation>,
     pub trade_shares: Vec<TradeShare>,
     pub prices: Vec<PricePoint>,
+    /// New capacity projects (`data/projects.csv`; the long-horizon mode reads them).
+    pub projects: Vec<crate::project::Project>,
 }
 
 /// How the dataset's numeric records are backed: read in a source, derived from sources with a
@@ -138,6 +140,7 @@ impl World {
         self.trade_flows.iter().for_each(|m| c.add(&m.provenance));
         self.trade_shares.iter().for_each(|m| c.add(&m.provenance));
         self.prices.iter().for_each(|m| c.add(&m.provenance));
+        self.projects.iter().for_each(|m| c.add(&m.provenance));
         c
     }
 

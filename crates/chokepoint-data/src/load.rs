@@ -29,6 +29,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::str::FromStr;
 
+mod projects;
+
 pub(crate) struct Loader {
     pub world: World,
     pub diags: Vec<Diagnostic>,
@@ -393,6 +395,7 @@ impl Loader {
         self.load_demand(layers);
         self.load_markets(layers);
         self.load_stockpiles(layers);
+        self.load_projects(layers);
     }
 
     fn parse_reliability(&mut self, row: &Row) -> Option<Reliability> {

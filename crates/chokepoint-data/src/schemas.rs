@@ -282,7 +282,37 @@ pub const STOCKPILE_POLICIES: Schema = Schema {
     key: &["id"],
 };
 
-pub const ALL: [Schema; 23] = [
+/// New capacity projects (one row per project and material; the long-horizon mode reads them).
+pub const PROJECTS: Schema = Schema {
+    file: "projects.csv",
+    columns: cols![
+        "id",
+        "name",
+        "facility",
+        "material",
+        "capacity",
+        "capacity_unit",
+        "start",
+        "ramp_years",
+        "delay_probability_pct",
+        "delay_years",
+        "note",
+    ],
+    required: &[
+        "id",
+        "facility",
+        "material",
+        "capacity",
+        "capacity_unit",
+        "start",
+        "ramp_years",
+        "delay_probability_pct",
+        "delay_years",
+    ],
+    key: &["id", "material"],
+};
+
+pub const ALL: [Schema; 24] = [
     SOURCES,
     COUNTRIES,
     REGIONS,
@@ -306,4 +336,5 @@ pub const ALL: [Schema; 23] = [
     PRICES,
     STOCKPILES,
     STOCKPILE_POLICIES,
+    PROJECTS,
 ];

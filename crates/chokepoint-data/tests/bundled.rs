@@ -128,6 +128,7 @@ fn the_provenance_census_matches_the_files_row_by_row() {
         "trade_shares.csv",
         "prices.csv",
         "recipes.csv",
+        "projects.csv",
     ];
     for f in files {
         let mut rdr = csv::Reader::from_path(dir.join(f)).unwrap();
