@@ -420,8 +420,9 @@ pub struct Allocation {
 }
 
 /// Allocates `supply` to `demand` by region: home first; then the surplus outside China to the
-/// other regions outside China pro rata to what they lack; then China's surplus, less the
-/// `withheld` share, likewise; what is left outside China goes to China.
+/// other regions outside China pro rata to what they lack; then China's exports (its surplus up
+/// to what the others still lack), less the `withheld` share of them, likewise; what is left
+/// outside China goes to China.
 pub fn allocate(supply: &[f64; REGIONS], demand: &[f64; REGIONS], withheld: f64) -> Allocation {
     let chn = Region::Chn.index();
     let own: [f64; REGIONS] = std::array::from_fn(|r| supply[r].min(demand[r]));
@@ -442,10 +443,10 @@ pub fn allocate(supply: &[f64; REGIONS], demand: &[f64; REGIONS], withheld: f64)
             lack[r] -= got;
         }
     }
-    // China's exports.
-    let offer = surplus[chn] * (1.0 - withheld);
+    // China's exports: what it would ship without controls, less the withheld share of that
+    // (a share of its supply abroad, not of its spare capacity).
     let need2: f64 = others().map(|r| lack[r].max(0.0)).sum();
-    let exported = offer.min(need2);
+    let exported = surplus[chn].min(need2) * (1.0 - withheld);
     if need2 > 0.0 {
         for r in others() {
             let got = exported * lack[r].max(0.0) / need2;

@@ -238,13 +238,21 @@ fn allocation_conserves_mass_and_serves_home_first() {
     );
     // EU keeps 5; its surplus 5 goes to Japan and ROW pro rata to their lack (30:10).
     assert!((a.received[2] - 5.0).abs() < 1e-12);
-    // China offers half of its surplus of 80 = 40; still lacking: Japan 26.25, ROW 8.75.
-    assert!((a.from_china[1] - 26.25).abs() < 1e-12);
-    assert!((a.received[1] - 30.0).abs() < 1e-12);
-    assert!((a.received[4] - 10.0).abs() < 1e-12);
+    // Still lacking: Japan 26.25, ROW 8.75 = 35, which China's surplus of 80 would cover;
+    // half of that is withheld: 17.5, split 26.25:8.75.
+    assert!((a.from_china[1] - 13.125).abs() < 1e-12);
+    assert!((a.received[1] - 16.875).abs() < 1e-12);
+    assert!((a.received[4] - 5.625).abs() < 1e-12);
     let shipped: f64 = a.production.iter().sum();
     let received: f64 = a.received.iter().sum();
     assert!((shipped - received).abs() < 1e-9);
+    // No controls: everyone is served.
+    let c = allocate(
+        &[100.0, 0.0, 10.0, 0.0, 0.0],
+        &[20.0, 30.0, 5.0, 0.0, 10.0],
+        0.0,
+    );
+    assert!((c.received[1] - 30.0).abs() < 1e-12 && (c.from_china[1] - 26.25).abs() < 1e-12);
     // With everything withheld, Japan gets only the EU pool.
     let b = allocate(
         &[100.0, 0.0, 10.0, 0.0, 0.0],
