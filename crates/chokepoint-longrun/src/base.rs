@@ -176,9 +176,9 @@ pub fn per_unit(m: &Material) -> [f64; Q] {
     {
         q[MAGNET] = 1.0;
     }
-    if m.unit == QuantityUnit::TonnesReo
-        && matches!(m.form, MaterialForm::Concentrate | MaterialForm::Ore)
-    {
+    // Any t REO material (concentrate, ion-adsorption clay carbonate, oxide); only mine lines'
+    // t REO are read (mine output), so an oxide's entry is never used.
+    if m.unit == QuantityUnit::TonnesReo {
         q[REO] = 1.0;
     }
     q
