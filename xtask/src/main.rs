@@ -11,7 +11,7 @@ use std::process::Command;
 
 /// Crates that must stay free of I/O: no filesystem walkers, no async runtimes, no HTTP, no
 /// databases, no CLI or terminal crates.
-const PURE_CRATES: [&str; 8] = [
+const PURE_CRATES: [&str; 9] = [
     "chokepoint-core",
     "chokepoint-app",
     "chokepoint-scenario",
@@ -20,6 +20,7 @@ const PURE_CRATES: [&str; 8] = [
     "chokepoint-analysis",
     "chokepoint-optimise",
     "chokepoint-stocks",
+    "chokepoint-longrun",
 ];
 
 /// (`csv` is not here: parsing CSV text handed in is pure; reading the file is the caller's.)
@@ -55,6 +56,17 @@ fn allowed_internal() -> BTreeMap<&'static str, &'static [&'static str]> {
             "chokepoint-scenario",
             &["chokepoint-core", "chokepoint-sim", "chokepoint-rules"][..],
         ),
+        // The long-horizon mode: reads the world and a long-run scenario, runs the stock model.
+        (
+            "chokepoint-longrun",
+            &[
+                "chokepoint-core",
+                "chokepoint-sim",
+                "chokepoint-rules",
+                "chokepoint-scenario",
+                "chokepoint-stocks",
+            ][..],
+        ),
         (
             "chokepoint-analysis",
             &[
@@ -73,6 +85,8 @@ fn allowed_internal() -> BTreeMap<&'static str, &'static [&'static str]> {
                 "chokepoint-scenario",
                 "chokepoint-analysis",
                 "chokepoint-optimise",
+                "chokepoint-longrun",
+                "chokepoint-stocks",
             ][..],
         ),
         (

@@ -10,6 +10,7 @@ mod licence;
 mod optimise_sourcing;
 mod output;
 mod policy;
+mod project;
 mod runs;
 mod serve;
 mod simulate;
@@ -85,6 +86,10 @@ enum Command {
     /// Mitigation optimiser: which suppliers to contract, for how much (MILP on HiGHS).
     #[command(subcommand)]
     Optimise(OptimiseCommand),
+    /// The long-horizon mode (2010-2040, yearly): capacity projects with ramp-ups and delays,
+    /// recycling, demand growth, substitution and export controls; China's share of each
+    /// region's supply, against history where it overlaps.
+    Project(project::ProjectArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +116,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Optimise(OptimiseCommand::Sourcing(args)) => optimise_sourcing::run(args),
+        Command::Project(args) => project::run_project(args),
     };
     match result {
         Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(2)),

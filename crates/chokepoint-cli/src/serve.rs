@@ -43,6 +43,7 @@ pub fn run(a: ServeArgs) -> Result<i32> {
         let p = e?.path();
         if p.extension().is_some_and(|x| x == "toml")
             && let Some(id) = p.file_stem().map(|s| s.to_string_lossy().to_string())
+            && !chokepoint_scenario::longrun::is_long_run_id(&id)
         {
             scenarios.insert(id, std::fs::read_to_string(&p)?);
         }

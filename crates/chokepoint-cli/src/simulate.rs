@@ -141,6 +141,31 @@ pub fn run_scenario_command(cmd: ScenarioCommand) -> Result<i32> {
             let mut t = Table::new(&["id", "start", "days", "title"]);
             for p in entries {
                 let text = std::fs::read_to_string(&p)?;
+                let stem = p
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                if chokepoint_scenario::longrun::is_long_run_id(&stem) {
+                    // Long-run scenarios run with `chokepoint project --scenario ID`.
+                    match chokepoint_scenario::longrun::LongRunScenario::parse(
+                        &text,
+                        &p.display().to_string(),
+                    ) {
+                        Ok(s) => t.push(vec![
+                            s.id,
+                            format!("{} (project)", s.from),
+                            format!("to {}", s.to),
+                            s.title,
+                        ]),
+                        Err(e) => t.push(vec![
+                            p.display().to_string(),
+                            String::new(),
+                            String::new(),
+                            format!("INVALID: {e}"),
+                        ]),
+                    }
+                    continue;
+                }
                 match Scenario::parse(&text, &p.display().to_string()) {
                     Ok(s) => t.push(vec![
                         s.id,

@@ -19,6 +19,7 @@ pub mod market;
 pub mod material;
 pub mod observation;
 pub mod policy;
+pub mod project;
 pub mod source;
 pub mod stats;
 pub mod stockpile;

@@ -79,6 +79,8 @@ pub struct World {
     pub prices: Vec<PricePoint>,
     /// Contract terms of candidate suppliers (`supplier_terms.csv`; the sourcing optimiser).
     pub supplier_terms: Vec<crate::supplier::SupplierTerms>,
+    /// New capacity projects (`data/projects.csv`; the long-horizon mode reads them).
+    pub projects: Vec<crate::project::Project>,
 }
 
 /// How the dataset's numeric records are backed: read in a source, derived from sources with a
@@ -143,6 +145,7 @@ impl World {
         self.supplier_terms
             .iter()
             .for_each(|m| c.add(&m.provenance));
+        self.projects.iter().for_each(|m| c.add(&m.provenance));
         c
     }
 

@@ -30,6 +30,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::str::FromStr;
 
+mod projects;
+
 pub(crate) struct Loader {
     pub world: World,
     pub diags: Vec<Diagnostic>,
@@ -395,6 +397,7 @@ impl Loader {
         self.load_markets(layers);
         self.load_supplier_terms(layers);
         self.load_stockpiles(layers);
+        self.load_projects(layers);
     }
 
     fn parse_reliability(&mut self, row: &Row) -> Option<Reliability> {

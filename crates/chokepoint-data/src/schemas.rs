@@ -302,7 +302,37 @@ pub const STOCKPILE_POLICIES: Schema = Schema {
     key: &["id"],
 };
 
-pub const ALL: [Schema; 24] = [
+/// New capacity projects (one row per project and material; the long-horizon mode reads them).
+pub const PROJECTS: Schema = Schema {
+    file: "projects.csv",
+    columns: cols![
+        "id",
+        "name",
+        "facility",
+        "material",
+        "capacity",
+        "capacity_unit",
+        "start",
+        "ramp_years",
+        "delay_probability_pct",
+        "delay_years",
+        "note",
+    ],
+    required: &[
+        "id",
+        "facility",
+        "material",
+        "capacity",
+        "capacity_unit",
+        "start",
+        "ramp_years",
+        "delay_probability_pct",
+        "delay_years",
+    ],
+    key: &["id", "material"],
+};
+
+pub const ALL: [Schema; 25] = [
     SOURCES,
     COUNTRIES,
     REGIONS,
@@ -327,4 +357,5 @@ pub const ALL: [Schema; 24] = [
     SUPPLIER_TERMS,
     STOCKPILES,
     STOCKPILE_POLICIES,
+    PROJECTS,
 ];

@@ -129,6 +129,7 @@ fn the_provenance_census_matches_the_files_row_by_row() {
         "prices.csv",
         "supplier_terms.csv",
         "recipes.csv",
+        "projects.csv",
     ];
     for f in files {
         let mut rdr = csv::Reader::from_path(dir.join(f)).unwrap();

@@ -11,6 +11,7 @@ pub mod backtest;
 pub mod balance;
 pub mod compile;
 pub mod inputs;
+pub mod longrun;
 pub mod origin;
 pub mod report;
 pub mod spec;

@@ -54,6 +54,11 @@ fn scenarios() -> &'static [(String, Vec<u8>)] {
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .filter(|p| {
+                !p.file_name().is_some_and(|n| {
+                    chokepoint_scenario::longrun::is_long_run_id(&n.to_string_lossy())
+                })
+            })
             .map(|p| {
                 let name = format!(
                     "data/scenarios/{}",

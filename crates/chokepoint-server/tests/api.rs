@@ -27,6 +27,9 @@ fn context(store: &Path) -> Context {
     for e in std::fs::read_dir(root().join("data/scenarios")).unwrap() {
         let p = e.unwrap().path();
         let id = p.file_stem().unwrap().to_string_lossy().to_string();
+        if chokepoint_scenario::longrun::is_long_run_id(&id) {
+            continue;
+        }
         scenarios.insert(id, std::fs::read_to_string(&p).unwrap());
     }
     Context {
