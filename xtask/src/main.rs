@@ -11,7 +11,7 @@ use std::process::Command;
 
 /// Crates that must stay free of I/O: no filesystem walkers, no async runtimes, no HTTP, no
 /// databases, no CLI or terminal crates.
-const PURE_CRATES: [&str; 8] = [
+const PURE_CRATES: [&str; 9] = [
     "chokepoint-core",
     "chokepoint-app",
     "chokepoint-scenario",
@@ -20,6 +20,7 @@ const PURE_CRATES: [&str; 8] = [
     "chokepoint-analysis",
     "chokepoint-optimise",
     "chokepoint-stocks",
+    "chokepoint-market",
 ];
 
 /// (`csv` is not here: parsing CSV text handed in is pure; reading the file is the caller's.)
@@ -51,6 +52,8 @@ fn allowed_internal() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("chokepoint-optimise", &["chokepoint-core"][..]),
         // Dynamic in-use stocks: plain series in, plain series out.
         ("chokepoint-stocks", &["chokepoint-core"][..]),
+        // Prices from simulated balances: plain series in, plain series out.
+        ("chokepoint-market", &["chokepoint-core"][..]),
         (
             "chokepoint-scenario",
             &["chokepoint-core", "chokepoint-sim", "chokepoint-rules"][..],
@@ -73,6 +76,7 @@ fn allowed_internal() -> BTreeMap<&'static str, &'static [&'static str]> {
                 "chokepoint-scenario",
                 "chokepoint-analysis",
                 "chokepoint-optimise",
+                "chokepoint-market",
             ][..],
         ),
         (

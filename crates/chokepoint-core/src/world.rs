@@ -77,6 +77,8 @@ pub struct World {
     pub observations: Vec<crate::observation::Observation>,
     pub trade_shares: Vec<TradeShare>,
     pub prices: Vec<PricePoint>,
+    /// Price elasticities per (material, tier) for the market engine (`market_params.csv`).
+    pub market_params: Vec<crate::market::MarketParam>,
 }
 
 /// How the dataset's numeric records are backed: read in a source, derived from sources with a

@@ -248,6 +248,25 @@ pub const PRICES: Schema = Schema {
     required: &["material", "market", "period", "price", "price_unit"],
     key: &["material", "market", "period"],
 };
+pub const MARKET_PARAMS: Schema = Schema {
+    file: "market_params.csv",
+    columns: cols![
+        "material",
+        "tier",
+        "elasticity_low",
+        "elasticity_central",
+        "elasticity_high",
+        "note"
+    ],
+    required: &[
+        "material",
+        "tier",
+        "elasticity_low",
+        "elasticity_central",
+        "elasticity_high",
+    ],
+    key: &["material", "tier"],
+};
 pub const STOCKPILES: Schema = Schema {
     file: "stockpiles.csv",
     columns: cols![
@@ -282,7 +301,7 @@ pub const STOCKPILE_POLICIES: Schema = Schema {
     key: &["id"],
 };
 
-pub const ALL: [Schema; 23] = [
+pub const ALL: [Schema; 24] = [
     SOURCES,
     COUNTRIES,
     REGIONS,
@@ -304,6 +323,7 @@ pub const ALL: [Schema; 23] = [
     DEMAND,
     TRADE_SHARES,
     PRICES,
+    MARKET_PARAMS,
     STOCKPILES,
     STOCKPILE_POLICIES,
 ];
