@@ -1233,7 +1233,7 @@ impl Loader {
                 // `number` already rejects negative and non-finite values; an elasticity of
                 // zero would make the inverse demand infinite.
                 *slot = match self.number(&row, col) {
-                    Some(v) if v == 0.0 => {
+                    Some(0.0) => {
                         self.err(
                             &row,
                             K::InvalidValue,
