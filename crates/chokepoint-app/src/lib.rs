@@ -10,6 +10,7 @@
 pub mod chokepoints;
 pub mod concentration;
 pub mod licence;
+pub mod market;
 pub mod simulate;
 pub mod sweep;
 
