@@ -21,6 +21,7 @@ const PURE_CRATES: [&str; 9] = [
     "chokepoint-optimise",
     "chokepoint-stocks",
     "chokepoint-longrun",
+    "chokepoint-market",
 ];
 
 /// (`csv` is not here: parsing CSV text handed in is pure; reading the file is the caller's.)
@@ -52,6 +53,8 @@ fn allowed_internal() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("chokepoint-optimise", &["chokepoint-core"][..]),
         // Dynamic in-use stocks: plain series in, plain series out.
         ("chokepoint-stocks", &["chokepoint-core"][..]),
+        // Prices from simulated balances: plain series in, plain series out.
+        ("chokepoint-market", &["chokepoint-core"][..]),
         (
             "chokepoint-scenario",
             &["chokepoint-core", "chokepoint-sim", "chokepoint-rules"][..],
@@ -87,6 +90,7 @@ fn allowed_internal() -> BTreeMap<&'static str, &'static [&'static str]> {
                 "chokepoint-optimise",
                 "chokepoint-longrun",
                 "chokepoint-stocks",
+                "chokepoint-market",
             ][..],
         ),
         (

@@ -11,6 +11,7 @@ pub mod chokepoints;
 pub mod concentration;
 pub mod licence;
 pub mod project;
+pub mod market;
 pub mod simulate;
 pub mod sourcing;
 pub mod sweep;

@@ -38,6 +38,9 @@ pub struct Simulation {
     pub seed: u64,
     /// The replayed replication, its daily series and node months (with `replay`).
     pub replay: Option<Replay>,
+    /// Price paths and the money cost of the disruption (`None` when the dataset prices no
+    /// material: no `market_params.csv` rows).
+    pub prices: Option<crate::market::PriceReport>,
 }
 
 #[derive(Debug)]
@@ -132,6 +135,20 @@ pub fn run_until(
             },
         )?;
     let mut rep = report(world, &scenario, &compiled, &mc, seed);
+    let prices = if world.market_params.is_empty() {
+        None
+    } else {
+        Some(crate::market::price_report(
+            world,
+            timeline,
+            &scenario,
+            &compiled,
+            &mc,
+            &exports,
+            &twin_flows,
+            &rep.sectors,
+        )?)
+    };
     rep.china_exports = exports.rows();
     rep.flows = exports.against(&twin_flows);
     rep.flow_falls = largest_falls(&rep.flows, 12);
@@ -159,5 +176,6 @@ pub fn run_until(
         runs,
         seed,
         replay,
+        prices,
     })
 }

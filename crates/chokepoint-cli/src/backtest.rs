@@ -61,6 +61,7 @@ pub fn run_backtest(args: BacktestArgs) -> Result<i32> {
         },
     );
     let mut results = Vec::new();
+    let mut price_results = Vec::new();
     for id in &events {
         let (path, text) = crate::simulate::read_scenario(id)
             .map_err(|e| anyhow!("observations.csv names event `{id}`: {e}"))?;
@@ -71,13 +72,42 @@ pub fn run_backtest(args: BacktestArgs) -> Result<i32> {
             .map_err(|e| anyhow!("{e}"))?;
         let seed = args.seed.or(scenario.seed).unwrap_or(0);
         results.push(replay(&world, scenario, &file, args.runs, seed).map_err(|e| anyhow!("{e}"))?);
+        let has_prices = world.observations.iter().any(|o| {
+            o.event == *id && o.kind == chokepoint_core::observation::ObservationKind::Price
+        });
+        price_results.push(if has_prices {
+            match chokepoint_app::market::price_backtest(
+                &world, &timeline, &text, &file, args.runs, args.seed,
+            ) {
+                Ok(p) => Some(p),
+                Err(chokepoint_app::AppError::Invalid(m)) => {
+                    eprintln!("error: {m}");
+                    return Ok(2);
+                }
+                Err(e) => return Err(anyhow!("{e}")),
+            }
+        } else {
+            None
+        });
     }
-    recording.done(&[("summary", serde_json::to_value(&results)?)], &[]);
+    // Each event's result with its price back-test as an added `prices` field.
+    let mut values = Vec::new();
+    for (e, p) in results.iter().zip(&price_results) {
+        let mut v = serde_json::to_value(e)?;
+        if let (Some(p), Some(obj)) = (p, v.as_object_mut()) {
+            obj.insert("prices".into(), serde_json::to_value(p)?);
+        }
+        values.push(v);
+    }
+    recording.done(
+        &[("summary", serde_json::Value::Array(values.clone()))],
+        &[],
+    );
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        println!("{}", serde_json::to_string_pretty(&values)?);
         return Ok(0);
     }
-    for e in &results {
+    for (e, prices) in results.iter().zip(&price_results) {
         println!(
             "{} — {}\n{} replications from {} (seed {})",
             e.scenario, e.title, e.runs, e.start, e.seed
@@ -132,7 +162,53 @@ pub fn run_backtest(args: BacktestArgs) -> Result<i32> {
         if s.after.len() > 20 {
             println!("  ... and {} more (use --json)", s.after.len() - 20);
         }
+        if let Some(p) = prices {
+            print_price_backtest(p);
+        }
         println!();
     }
     Ok(0)
+}
+
+/// The price back-test of one event: modelled multiples and tier ratios against observed.
+fn print_price_backtest(p: &chokepoint_app::market::PriceBacktest) {
+    println!(
+        "\nPrices ({} replications, seed {}; modelled at the central elasticity, in brackets the means at the low and high ends of its range):",
+        p.runs, p.seed
+    );
+    let mut t = Table::new(&[
+        "observation",
+        "subject",
+        "month",
+        "observed",
+        "modelled mean [P5, P95]",
+        "(low / high elasticity)",
+        "error",
+        "note",
+    ]);
+    for o in &p.observations {
+        t.push(vec![
+            o.id.clone(),
+            o.subject.clone(),
+            o.date.clone(),
+            format!("{:.2} {}", o.observed, o.unit),
+            o.modelled.map_or("-".into(), |m| {
+                format!("{:.2} [{:.2}, {:.2}]", m.mean, m.p5, m.p95)
+            }),
+            match (o.modelled_low_elasticity, o.modelled_high_elasticity) {
+                (Some(l), Some(h)) => format!("{l:.2} / {h:.2}"),
+                _ => "-".into(),
+            },
+            o.error_pct.map_or("-".into(), |x| format!("{x:+.0}%")),
+            o.note.clone(),
+        ]);
+    }
+    print!("{}", t.render());
+    println!("What the prices were built from:");
+    for line in &p.parameters {
+        println!("  {line}");
+    }
+    for w in &p.warnings {
+        println!("  warning: {w}");
+    }
 }

@@ -28,7 +28,8 @@ pub struct SimulateArgs {
     /// Worker threads (default: all cores). Results are bit-identical for any value.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Write summary.json, replications.csv/.parquet, plants.csv, flows.csv/.parquet (every
+    /// Write summary.json, replications.csv/.parquet, plants.csv, prices.csv/.parquet/.json (price
+    /// paths per market and month, money costs), flows.csv/.parquet (every
     /// cross-border flow per month against the policy-free baseline), nodes.csv (output and
     /// stock per node per month of the median replication), china_exports.csv and daily.csv
     /// into this new directory (it must not exist).
@@ -342,15 +343,20 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
             &replay.daily,
             &replay.nodes,
             replay.replication,
+            sim.prices.as_ref(),
         )?;
         eprintln!("wrote {}", out.display());
     }
     let (csv_bytes, parquet_bytes) = replications_tables(&sim.compiled, &sim.mc)?;
+    let mut results = vec![
+        ("summary", serde_json::to_value(rep)?),
+        ("plants", serde_json::to_value(&rep.plants)?),
+    ];
+    if let Some(p) = &sim.prices {
+        results.push(("prices", serde_json::to_value(p)?));
+    }
     recording.done(
-        &[
-            ("summary", serde_json::to_value(rep)?),
-            ("plants", serde_json::to_value(&rep.plants)?),
-        ],
+        &results,
         &[
             ("replications", "replications.csv", &csv_bytes),
             (
@@ -361,11 +367,138 @@ pub fn run_simulate(args: SimulateArgs) -> Result<i32> {
         ],
     );
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(rep)?),
+        Format::Json => {
+            // The report's fields, plus `prices` (additive: the report's shape is unchanged).
+            let mut v = serde_json::to_value(rep)?;
+            if let (Some(p), Some(obj)) = (&sim.prices, v.as_object_mut()) {
+                obj.insert("prices".into(), serde_json::to_value(p)?);
+            }
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
         Format::Csv => sectors_table(rep).to_csv(&mut std::io::stdout())?,
-        Format::Table => print_report(rep, &sim.compiled, elapsed),
+        Format::Table => {
+            print_report(rep, &sim.compiled, elapsed);
+            if let Some(p) = &sim.prices {
+                print_prices(p);
+            }
+        }
     }
     Ok(0)
+}
+
+/// The price section: each priced market's base and peak, the money cost, and the rare-earth
+/// cost per unit of end product.
+fn print_prices(p: &chokepoint_app::market::PriceReport) {
+    println!(
+        "\nPrices (USD/kg; mean [P5, P95] over replications at the central elasticity; in brackets after it the means at the low and high ends of the elasticity range):"
+    );
+    let mut t = Table::new(&[
+        "material",
+        "tier",
+        "base (row)",
+        "peak month",
+        "peak price",
+        "elasticity range",
+        "extra spend, USD M",
+    ]);
+    for m in &p.markets {
+        let peak = m.rows.iter().find(|r| r.month == m.peak_month);
+        t.push(vec![
+            m.material.clone(),
+            m.tier.as_str().into(),
+            format!(
+                "{} ({} {})",
+                m.base.price,
+                m.base.market_label(),
+                m.base.period
+            ),
+            m.peak_month.clone(),
+            peak.map_or("-".into(), |r| {
+                format!(
+                    "{} ({:.0} / {:.0})",
+                    fmt_summary(&r.price, 0),
+                    r.price_low_elasticity,
+                    r.price_high_elasticity
+                )
+            }),
+            format!(
+                "{} / {} / {}",
+                m.elasticity.low, m.elasticity.central, m.elasticity.high
+            ),
+            format!(
+                "{} ({:.1} / {:.1})",
+                fmt_summary(&scale(m.extra_spend_usd, 1e-6), 1),
+                m.extra_spend_low_elasticity_usd * 1e-6,
+                m.extra_spend_high_elasticity_usd * 1e-6
+            ),
+        ]);
+    }
+    print!("{}", t.render());
+    println!(
+        "Extra spend on priced materials: buyers outside China {} USD M, in China {} USD M.",
+        fmt_summary(&scale(p.extra_spend_ex_china_usd, 1e-6), 1),
+        fmt_summary(&scale(p.extra_spend_china_usd, 1e-6), 1)
+    );
+    match p.lost_output_value_usd {
+        Some(v) => println!(
+            "Value of lost output (sectors with a unit value): {:.1} USD M.",
+            v * 1e-6
+        ),
+        None => println!("Value of lost output: no sector has a unit value in this scenario."),
+    }
+    if !p.products.is_empty() {
+        println!(
+            "\nRare-earth oxide cost per unit of end product (USD; base and in the peak month):"
+        );
+        let mut t = Table::new(&["sector", "product", "tier", "base", "peak", "peak month"]);
+        for c in &p.products {
+            t.push(vec![
+                c.sector.clone(),
+                c.product.clone(),
+                c.tier.as_str().into(),
+                format!("{:.2}", c.base_usd),
+                format!("{:.2}", c.peak_usd),
+                c.peak_month.clone(),
+            ]);
+        }
+        print!("{}", t.render());
+    }
+    let taxed: Vec<_> = p.lanes.iter().filter(|l| l.tariff_rate > 0.0).collect();
+    if !taxed.is_empty() {
+        println!(
+            "\nLanes with a modelled tariff (landed USD/kg = price x (1 + tariff); no freight data):"
+        );
+        let mut t = Table::new(&[
+            "lane",
+            "material",
+            "tariff",
+            "landed at base",
+            "landed at peak",
+        ]);
+        for l in taxed.iter().take(12) {
+            t.push(vec![
+                format!("{}>{}", l.from, l.to),
+                l.material.clone(),
+                format!("{:.1}%", l.tariff_rate * 100.0),
+                format!("{:.1}", l.landed_base),
+                format!("{:.1}", l.landed_peak),
+            ]);
+        }
+        print!("{}", t.render());
+    }
+    for w in &p.warnings {
+        println!("warning: {w}");
+    }
+}
+
+fn scale(s: chokepoint_scenario::report::Summary, k: f64) -> chokepoint_scenario::report::Summary {
+    chokepoint_scenario::report::Summary {
+        mean: s.mean * k,
+        se: s.se * k,
+        p5: s.p5 * k,
+        p50: s.p50 * k,
+        p95: s.p95 * k,
+    }
 }
 
 fn fmt_summary(s: &chokepoint_scenario::report::Summary, digits: usize) -> String {
@@ -644,6 +777,7 @@ pub(crate) fn replications_tables(
     Ok((csv_out, pq))
 }
 
+#[allow(clippy::too_many_arguments)] // one argument per file group written
 fn write_run_dir(
     out: &Path,
     rep: &Report,
@@ -652,6 +786,7 @@ fn write_run_dir(
     daily: &[chokepoint_scenario::report::DayRow],
     nodes: &[chokepoint_scenario::report::NodeMonth],
     daily_rep: u64,
+    prices: Option<&chokepoint_app::market::PriceReport>,
 ) -> Result<()> {
     let parent = out
         .parent()
@@ -745,6 +880,9 @@ fn write_run_dir(
     write_atomic(&tmp.path().join("daily.csv"), &days)?;
 
     write_flows(tmp.path(), &rep.flows)?;
+    if let Some(p) = prices {
+        write_prices(tmp.path(), p)?;
+    }
 
     let mut node_csv = Vec::new();
     {
@@ -780,6 +918,101 @@ fn write_run_dir(
     let tmp_path = tmp.keep();
     std::fs::rename(&tmp_path, out)
         .with_context(|| format!("moving the finished run into {}", out.display()))?;
+    Ok(())
+}
+
+/// `prices.csv` and `prices.parquet` (one row per market and month), and `prices.json` (the
+/// whole price section: bases, money costs, costs per unit of end product, lanes).
+fn write_prices(dir: &Path, p: &chokepoint_app::market::PriceReport) -> Result<()> {
+    let headers = [
+        "material",
+        "tier",
+        "month",
+        "demand_t",
+        "shortage_mean",
+        "shortage_p5",
+        "shortage_p95",
+        "price_mean",
+        "price_p5",
+        "price_p95",
+        "price_low_elasticity_mean",
+        "price_high_elasticity_mean",
+    ];
+    type Row = (String, String, String, [f64; 9]);
+    let rows: Vec<Row> = p
+        .markets
+        .iter()
+        .flat_map(|m| {
+            m.rows.iter().map(|r| {
+                (
+                    m.material.clone(),
+                    m.tier.as_str().to_string(),
+                    r.month.clone(),
+                    [
+                        r.demand_t,
+                        r.shortage.mean,
+                        r.shortage.p5,
+                        r.shortage.p95,
+                        r.price.mean,
+                        r.price.p5,
+                        r.price.p95,
+                        r.price_low_elasticity,
+                        r.price_high_elasticity,
+                    ],
+                )
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(headers)?;
+        for (m, t, month, x) in &rows {
+            let mut rec = vec![m.clone(), t.clone(), month.clone()];
+            rec.extend(x.iter().map(ToString::to_string));
+            w.write_record(rec)?;
+        }
+        w.flush()?;
+    }
+    write_atomic(&dir.join("prices.csv"), &out)?;
+    let mut fields: Vec<Field> = headers[..3]
+        .iter()
+        .map(|h| Field::new(*h, DataType::Utf8, false))
+        .collect();
+    fields.extend(
+        headers[3..]
+            .iter()
+            .map(|h| Field::new(*h, DataType::Float64, false)),
+    );
+    let schema = Arc::new(Schema::new(fields));
+    let mut cols: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(
+            rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from(
+            rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from(
+            rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>(),
+        )),
+    ];
+    for j in 0..9 {
+        cols.push(Arc::new(Float64Array::from(
+            rows.iter().map(|r| r.3[j]).collect::<Vec<_>>(),
+        )));
+    }
+    let batch = RecordBatch::try_new(schema.clone(), cols)?;
+    let mut pq = Vec::new();
+    {
+        let mut w = parquet::arrow::ArrowWriter::try_new(&mut pq, schema, None)?;
+        w.write(&batch)?;
+        w.close()?;
+    }
+    write_atomic(&dir.join("prices.parquet"), &pq)?;
+    write_atomic(
+        &dir.join("prices.json"),
+        serde_json::to_string_pretty(p)?.as_bytes(),
+    )?;
     Ok(())
 }
 

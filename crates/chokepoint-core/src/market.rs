@@ -86,3 +86,50 @@ pub struct TradeShare {
     pub provenance: Provenance,
     pub note: String,
 }
+
+/// A price tier of the market engine: the price inside China, and the price ex-China buyers
+/// pay. The two diverge when exports are licensed or blocked (the shortage falls on ex-China
+/// buyers, the withheld material on China's domestic market).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PriceTier {
+    ChinaDomestic,
+    ExChina,
+}
+
+impl PriceTier {
+    pub const ALL: [PriceTier; 2] = [Self::ChinaDomestic, Self::ExChina];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ChinaDomestic => "china-domestic",
+            Self::ExChina => "ex-china",
+        }
+    }
+}
+
+impl FromStr for PriceTier {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "china-domestic" => Ok(Self::ChinaDomestic),
+            "ex-china" => Ok(Self::ExChina),
+            _ => Err(format!(
+                "unknown price tier `{s}`; expected china-domestic or ex-china"
+            )),
+        }
+    }
+}
+
+/// The short-run price elasticity of demand (its magnitude) for one material in one tier, as a
+/// range (`data/market_params.csv`). The loader guarantees 0 < low <= central <= high.
+#[derive(Debug, Clone, Serialize)]
+pub struct MarketParam {
+    pub material: MaterialId,
+    pub tier: PriceTier,
+    pub elasticity_low: f64,
+    pub elasticity_central: f64,
+    pub elasticity_high: f64,
+    pub provenance: Provenance,
+    pub note: String,
+}

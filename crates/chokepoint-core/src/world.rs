@@ -81,6 +81,8 @@ pub struct World {
     pub supplier_terms: Vec<crate::supplier::SupplierTerms>,
     /// New capacity projects (`data/projects.csv`; the long-horizon mode reads them).
     pub projects: Vec<crate::project::Project>,
+    /// Price elasticities per (material, tier) for the market engine (`market_params.csv`).
+    pub market_params: Vec<crate::market::MarketParam>,
 }
 
 /// How the dataset's numeric records are backed: read in a source, derived from sources with a
@@ -146,6 +148,9 @@ impl World {
             .iter()
             .for_each(|m| c.add(&m.provenance));
         self.projects.iter().for_each(|m| c.add(&m.provenance));
+        self.market_params
+            .iter()
+            .for_each(|m| c.add(&m.provenance));
         c
     }
 

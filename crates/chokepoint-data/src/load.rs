@@ -14,7 +14,9 @@ use chokepoint_core::facility::{
 };
 use chokepoint_core::geo::{Country, CountryCode, Region};
 use chokepoint_core::ids::Id;
-use chokepoint_core::market::{Market, PricePoint, PriceUnit, TradeBasis, TradeShare};
+use chokepoint_core::market::{
+    Market, MarketParam, PricePoint, PriceTier, PriceUnit, TradeBasis, TradeShare,
+};
 use chokepoint_core::material::{
     ContentSpec, ElementContent, Material, MaterialForm, QuantityUnit,
 };
@@ -1221,6 +1223,57 @@ impl Loader {
                     unit,
                     provenance,
                 });
+            }
+        }
+        for row in self.rows(layers, &s::MARKET_PARAMS, false) {
+            let m = self.world.materials.lookup(row.get("material"));
+            let material = self.reference(m, &row, "material", "materials.csv");
+            let tier = self.parse::<PriceTier>(&row, "tier");
+            let mut range = [None; 3];
+            for (slot, col) in
+                range
+                    .iter_mut()
+                    .zip(["elasticity_low", "elasticity_central", "elasticity_high"])
+            {
+                // `number` already rejects negative and non-finite values; an elasticity of
+                // zero would make the inverse demand infinite.
+                *slot = match self.number(&row, col) {
+                    Some(0.0) => {
+                        self.err(
+                            &row,
+                            K::InvalidValue,
+                            col,
+                            "0 is not an elasticity; expected the magnitude of the short-run price elasticity of demand, > 0",
+                        );
+                        None
+                    }
+                    v => v,
+                };
+            }
+            let provenance = self.provenance(&row);
+            if let [Some(low), Some(central), Some(high)] = range {
+                if !(low <= central && central <= high) {
+                    self.err(
+                        &row,
+                        K::InvalidValue,
+                        "elasticity_central",
+                        format!(
+                            "the range is not ordered: low {low}, central {central}, high {high}; expected low <= central <= high"
+                        ),
+                    );
+                    continue;
+                }
+                if let (Some(material), Some(tier)) = (material, tier) {
+                    self.world.market_params.push(MarketParam {
+                        material,
+                        tier,
+                        elasticity_low: low,
+                        elasticity_central: central,
+                        elasticity_high: high,
+                        provenance,
+                        note: row.get("note").to_string(),
+                    });
+                }
             }
         }
     }

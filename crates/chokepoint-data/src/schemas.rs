@@ -268,6 +268,25 @@ pub const SUPPLIER_TERMS: Schema = Schema {
     ],
     key: &["facility", "material"],
 };
+pub const MARKET_PARAMS: Schema = Schema {
+    file: "market_params.csv",
+    columns: cols![
+        "material",
+        "tier",
+        "elasticity_low",
+        "elasticity_central",
+        "elasticity_high",
+        "note"
+    ],
+    required: &[
+        "material",
+        "tier",
+        "elasticity_low",
+        "elasticity_central",
+        "elasticity_high",
+    ],
+    key: &["material", "tier"],
+};
 pub const STOCKPILES: Schema = Schema {
     file: "stockpiles.csv",
     columns: cols![
@@ -332,7 +351,7 @@ pub const PROJECTS: Schema = Schema {
     key: &["id", "material"],
 };
 
-pub const ALL: [Schema; 25] = [
+pub const ALL: [Schema; 26] = [
     SOURCES,
     COUNTRIES,
     REGIONS,
@@ -355,6 +374,7 @@ pub const ALL: [Schema; 25] = [
     TRADE_SHARES,
     PRICES,
     SUPPLIER_TERMS,
+    MARKET_PARAMS,
     STOCKPILES,
     STOCKPILE_POLICIES,
     PROJECTS,

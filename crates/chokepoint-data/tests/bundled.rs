@@ -130,6 +130,7 @@ fn the_provenance_census_matches_the_files_row_by_row() {
         "supplier_terms.csv",
         "recipes.csv",
         "projects.csv",
+        "market_params.csv",
     ];
     for f in files {
         let mut rdr = csv::Reader::from_path(dir.join(f)).unwrap();

@@ -309,7 +309,10 @@ pub fn evaluate(
                     let reps = (mc.replications.len() as u64).clamp(1, APPROVAL_REPLAYS);
                     approvals(world, scenario, compiled, o, seed, reps, &mut r);
                 }
-                ObservationKind::Price => r.note = "not modelled yet: no price model".into(),
+                ObservationKind::Price => {
+                    r.note =
+                        "a price: measured by the price back-test (chokepoint_app::market)".into();
+                }
             }
             r
         })
