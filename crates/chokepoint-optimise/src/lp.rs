@@ -251,12 +251,12 @@ impl LinearProgram {
         for &(j, _) in &self.integers {
             is_integer[j] = true;
         }
-        for j in 0..self.cost.len() {
+        for (j, &integer) in is_integer.iter().enumerate() {
             let factors: Vec<(highs::Row, f64)> =
                 self.entries[j].iter().map(|&(r, a)| (rows[r], a)).collect();
             // Continuous columns go through `add_column` so a program without integers stays
             // an LP for HiGHS (the `highs` crate passes a MIP only once one integer appears).
-            if is_integer[j] {
+            if integer {
                 problem.add_column_with_integrality(
                     self.cost[j],
                     self.lower[j]..=self.upper[j],
