@@ -10,6 +10,7 @@
 pub mod chokepoints;
 pub mod concentration;
 pub mod licence;
+pub mod optimise;
 pub mod simulate;
 pub mod sweep;
 

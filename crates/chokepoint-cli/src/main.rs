@@ -7,6 +7,7 @@ mod analyze;
 mod backtest;
 mod data_cmd;
 mod licence;
+mod optimise;
 mod output;
 mod policy;
 mod runs;
@@ -38,7 +39,8 @@ use clap::{Parser, Subcommand};
   chokepoint chokepoints --sector ev --region JPN --duration 90d --runs 200
   chokepoint analyze criticality --element Dy
   chokepoint world balance --json
-  chokepoint backtest --runs 200"
+  chokepoint backtest --runs 200
+  chokepoint optimise stockpile --scenario heavy-ban-12m --importer JPN --budget 50e6"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -80,6 +82,9 @@ enum Command {
     /// Sensitivity sweeps: which assumption moves the answer most (Sobol indices, tornado);
     /// whole, in shards (--shard K/N, then `merge`), or as a Slurm job array (`slurm`).
     Sweep(sweep::SweepArgs),
+    /// Size mitigations against sampled disruptions: stockpiles (`optimise stockpile`).
+    #[command(subcommand)]
+    Optimise(optimise::OptimiseCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -97,6 +102,7 @@ fn main() -> std::process::ExitCode {
         Command::Runs(args) => runs::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Optimise(cmd) => optimise::run(cmd),
     };
     match result {
         Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(2)),

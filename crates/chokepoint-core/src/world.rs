@@ -51,7 +51,7 @@ pub struct Issue {
     pub message: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct World {
     pub sources: Arena<Source>,
     pub countries: Arena<Country>,
