@@ -10,8 +10,9 @@
 pub mod chokepoints;
 pub mod concentration;
 pub mod licence;
-pub mod project;
 pub mod market;
+pub mod optimise;
+pub mod project;
 pub mod simulate;
 pub mod sourcing;
 pub mod sweep;

@@ -7,6 +7,7 @@ mod analyze;
 mod backtest;
 mod data_cmd;
 mod licence;
+mod optimise;
 mod optimise_sourcing;
 mod output;
 mod policy;
@@ -41,7 +42,8 @@ use clap::{Parser, Subcommand};
   chokepoint analyze criticality --element Dy
   chokepoint world balance --json
   chokepoint backtest --runs 200
-  chokepoint optimise sourcing --buyer JPN --material dy-oxide --demand 300 --scenario licensing-2025-04"
+  chokepoint optimise sourcing --buyer JPN --material dy-oxide --demand 300 --scenario licensing-2025-04
+  chokepoint optimise stockpile --scenario heavy-ban-12m --importer JPN --budget 50e6"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -83,21 +85,13 @@ enum Command {
     /// Sensitivity sweeps: which assumption moves the answer most (Sobol indices, tornado);
     /// whole, in shards (--shard K/N, then `merge`), or as a Slurm job array (`slurm`).
     Sweep(sweep::SweepArgs),
-    /// Mitigation optimiser: which suppliers to contract, for how much (MILP on HiGHS).
+    /// Mitigation optimiser: stockpile sizing (two-stage SAA LP) and supplier mix (MILP), on HiGHS.
     #[command(subcommand)]
-    Optimise(OptimiseCommand),
+    Optimise(optimise::OptimiseCommand),
     /// The long-horizon mode (2010-2040, yearly): capacity projects with ramp-ups and delays,
     /// recycling, demand growth, substitution and export controls; China's share of each
     /// region's supply, against history where it overlaps.
     Project(project::ProjectArgs),
-}
-
-#[derive(Debug, Subcommand)]
-enum OptimiseCommand {
-    /// Supplier mix for a buyer under a scenario: contracted volumes per supplier (minimum
-    /// contract sizes as binary decisions), cost, expected shortfall, CVaR and the cost/risk
-    /// frontier over the weight on CVaR.
-    Sourcing(optimise_sourcing::SourcingArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -115,7 +109,7 @@ fn main() -> std::process::ExitCode {
         Command::Runs(args) => runs::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Sweep(args) => sweep::run(args),
-        Command::Optimise(OptimiseCommand::Sourcing(args)) => optimise_sourcing::run(args),
+        Command::Optimise(cmd) => optimise::run(cmd),
         Command::Project(args) => project::run_project(args),
     };
     match result {

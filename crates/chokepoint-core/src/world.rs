@@ -51,7 +51,7 @@ pub struct Issue {
     pub message: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct World {
     pub sources: Arena<Source>,
     pub countries: Arena<Country>,
@@ -148,9 +148,7 @@ impl World {
             .iter()
             .for_each(|m| c.add(&m.provenance));
         self.projects.iter().for_each(|m| c.add(&m.provenance));
-        self.market_params
-            .iter()
-            .for_each(|m| c.add(&m.provenance));
+        self.market_params.iter().for_each(|m| c.add(&m.provenance));
         c
     }
 
