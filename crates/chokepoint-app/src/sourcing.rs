@@ -36,8 +36,9 @@ use chokepoint_optimise::OptimiseError;
 use chokepoint_optimise::lp::LpSize;
 use chokepoint_optimise::sourcing::{
     DisruptionPath, FrontierPoint, SourcingPlan, SourcingProblem, Supplier, default_lambdas,
-    frontier, program_size, solve,
+    frontier, path_shortfalls, program_size, solve,
 };
+use chokepoint_optimise::stockpile::cvar_of;
 use chokepoint_rules::Timeline;
 use chokepoint_scenario::compile;
 use rayon::prelude::*;
@@ -76,6 +77,9 @@ pub struct SourcingRequest {
     pub periods_per_year: u32,
     /// Use the central value of every uncertain scenario input.
     pub fixed_inputs: bool,
+    /// Fresh paths for the out-of-sample check of the chosen mix (0: no check; 1 is refused,
+    /// an interval needs two).
+    pub check_paths: u32,
 }
 
 impl Default for SourcingRequest {
@@ -94,6 +98,7 @@ impl Default for SourcingRequest {
             max_cover: None,
             periods_per_year: 12,
             fixed_inputs: false,
+            check_paths: 0,
         }
     }
 }
@@ -153,8 +158,27 @@ pub struct SourcingReport {
     /// The cost/risk frontier (empty if not asked for).
     pub frontier: Vec<FrontierPoint>,
     pub lp: LpSize,
+    /// The chosen mix replayed on fresh paths (`None` when not asked for).
+    pub out_of_sample: Option<SourcingCheck>,
     /// What the answer rests on that is not data.
     pub assumptions: Vec<String>,
+}
+
+/// The chosen contracts held fixed and replayed on paths the optimiser never saw: replications
+/// of the same scenario on a seed derived from, and never equal to, the in-sample one.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourcingCheck {
+    pub paths: u32,
+    pub seed: u64,
+    /// Realised expected shortfall over the horizon, tonnes, and its 95% interval (normal,
+    /// from the paths' standard error).
+    pub expected_shortfall_tonnes: f64,
+    pub expected_shortfall_ci95: (f64, f64),
+    /// Realised CVaR of the horizon shortfall at the request's level, tonnes.
+    pub cvar_tonnes: f64,
+    /// Realised minus in-sample expected shortfall, tonnes (positive: the in-sample answer was
+    /// optimistic).
+    pub gap_tonnes: f64,
 }
 
 fn bad(msg: impl Into<String>) -> AppError {
@@ -251,7 +275,63 @@ pub fn run(
     req: &SourcingRequest,
 ) -> Result<SourcingReport, AppError> {
     let prepared = prepare(world, timeline, scenario_text, file, req)?;
-    optimise(prepared, req)
+    let mut report = optimise(prepared, req)?;
+    if req.check_paths > 0 {
+        report.out_of_sample = Some(check(world, timeline, scenario_text, file, req, &report)?);
+    }
+    Ok(report)
+}
+
+/// Replays the report's contracts on `req.check_paths` fresh replications of the scenario.
+pub fn check(
+    world: &World,
+    timeline: &Timeline,
+    scenario_text: &str,
+    file: &str,
+    req: &SourcingRequest,
+    report: &SourcingReport,
+) -> Result<SourcingCheck, AppError> {
+    if req.check_paths < 2 {
+        return Err(bad(
+            "--check-paths: expected 0 (no check) or at least 2 (an interval needs two)",
+        ));
+    }
+    let seed = crate::optimise::stockpile::check_seed(report.seed);
+    let fresh_req = SourcingRequest {
+        paths: req.check_paths,
+        seed: Some(seed),
+        // The fresh problem only supplies paths; the demand must be the one optimised for.
+        demand_tonnes_per_year: Some(report.demand_tonnes_per_year),
+        ..req.clone()
+    };
+    let fresh = prepare(world, timeline, scenario_text, file, &fresh_req)?;
+    let volumes: Vec<f64> = fresh
+        .problem
+        .suppliers
+        .iter()
+        .map(|s| {
+            report
+                .plan
+                .contracts
+                .iter()
+                .find(|c| c.id == s.id)
+                .map_or(0.0, |c| c.tonnes_per_period)
+        })
+        .collect();
+    let shortfalls = path_shortfalls(&fresh.problem, &volumes);
+    let weights: Vec<f64> = fresh.problem.paths.iter().map(|p| p.weight).collect();
+    let mean: f64 = shortfalls.iter().zip(&weights).map(|(x, w)| x * w).sum();
+    let n = shortfalls.len() as f64;
+    let var = shortfalls.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    let half = 1.96 * (var / n).sqrt();
+    Ok(SourcingCheck {
+        paths: req.check_paths,
+        seed,
+        expected_shortfall_tonnes: mean,
+        expected_shortfall_ci95: (mean - half, mean + half),
+        cvar_tonnes: cvar_of(&shortfalls, &weights, req.cvar_alpha),
+        gap_tonnes: mean - report.plan.expected_shortfall_tonnes,
+    })
 }
 
 /// Builds the problem: candidates from the dataset, paths from the scenario's replications.
@@ -654,6 +734,7 @@ pub fn optimise(prepared: Prepared, req: &SourcingRequest) -> Result<SourcingRep
         plan,
         frontier,
         lp,
+        out_of_sample: None,
         assumptions: prepared.assumptions,
     })
 }

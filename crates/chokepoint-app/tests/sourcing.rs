@@ -168,3 +168,40 @@ fn bad_requests_say_which_input_or_constraint() {
     let m = invalid(&req);
     assert!(m.contains("nominal cover"), "{m}");
 }
+
+#[test]
+fn the_out_of_sample_check_replays_the_mix_on_fresh_paths() {
+    let (w, t) = (world(), timeline());
+    let text = licensing();
+    let req = SourcingRequest {
+        check_paths: 8,
+        frontier_points: 0,
+        ..request(8)
+    };
+    let r = run(&w, &t, &text, "licensing-2025-04.toml", &req).unwrap();
+    let c = r.out_of_sample.as_ref().expect("asked for a check");
+    assert_eq!(c.paths, 8);
+    assert_ne!(
+        c.seed, r.seed,
+        "the check must not reuse the in-sample seed"
+    );
+    let (lo, hi) = c.expected_shortfall_ci95;
+    assert!(lo <= c.expected_shortfall_tonnes && c.expected_shortfall_tonnes <= hi);
+    // Shortfall is bounded by the horizon's demand, and CVaR is at least the mean.
+    let demand = r.plan.demand_tonnes;
+    assert!((0.0..=demand + 1e-9).contains(&c.expected_shortfall_tonnes));
+    assert!(c.cvar_tonnes + 1e-9 >= c.expected_shortfall_tonnes);
+    assert!(
+        (c.gap_tonnes - (c.expected_shortfall_tonnes - r.plan.expected_shortfall_tonnes)).abs()
+            < 1e-9
+    );
+
+    let one = SourcingRequest {
+        check_paths: 1,
+        ..req
+    };
+    match run(&w, &t, &text, "licensing-2025-04.toml", &one) {
+        Err(chokepoint_app::AppError::Invalid(m)) => assert!(m.contains("--check-paths"), "{m}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
